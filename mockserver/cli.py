@@ -8,7 +8,6 @@ bundled OpenAPI documents). Every option can also be set as a `CREDKIT_...` envi
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -47,8 +46,12 @@ _SPECS = {"credentials": CREDENTIALS_SPEC, "admin": ADMIN_SPEC}
 
 
 @spec.command("print")
-@click.option("--which", type=click.Choice(sorted(_SPECS)), default="credentials", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option(
+    "--which", type=click.Choice(sorted(_SPECS)), default="credentials", show_default=True
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
 def spec_print(which: str, fmt: str) -> None:
     """Print a bundled spec (YAML as shipped, or JSON)."""
     path = _SPECS[which]
@@ -59,7 +62,9 @@ def spec_print(which: str, fmt: str) -> None:
 
 
 @spec.command("validate")
-@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def spec_validate(path: Path | None) -> None:
     """Validate PATH (default: every bundled spec) as an OpenAPI document."""
     from mockserver.specs import validate_document
@@ -92,7 +97,9 @@ def fixtures_generate(count: int, seed: int, output: Path | None) -> None:
     elif output is None or output.suffix.lower() in (".yaml", ".yml"):
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     else:
-        raise click.BadParameter(f"{output}: use a .yaml, .yml or .json file name.", param_hint="--output")
+        raise click.BadParameter(
+            f"{output}: use a .yaml, .yml or .json file name.", param_hint="--output"
+        )
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -134,4 +141,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -20,7 +20,9 @@ def validate_document(path: Path) -> None:
     except (OSError, ValueError) as exc:
         raise SpecError(f"Cannot load {path}: {exc}") from exc
     try:
-        validate(document)  # type: ignore[arg-type]
+        validate(document)
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in exc.path) or "(document root)"
-        raise SpecError(f"{path} is not a valid OpenAPI document at {where}: {exc.message}") from exc
+        raise SpecError(
+            f"{path} is not a valid OpenAPI document at {where}: {exc.message}"
+        ) from exc
