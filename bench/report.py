@@ -1,0 +1,97 @@
+"""The benchmark's results as a plain-text table (what bench/run.py prints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _mib(kib: float) -> str:
+    return f"{kib / 1024:.1f} MiB"
+
+
+def _rows(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=True)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    lines: list[str] = []
+    if "compare" in results:
+        cmp = results["compare"]
+        lines += [
+            "",
+            f"PUT /api/v1/credentials/cred-789, wrk 32 keep-alive connections, "
+            f"{results['rounds']} alternating rounds x {results['seconds']:.0f} s (medians)",
+        ]
+        rows = []
+        for name in ("credkit", "prism"):
+            s = cmp[name]
+            label = "credkit serve" if name == "credkit" else "prism mock -v silent"
+            rows.append(
+                [
+                    label,
+                    f"{s['rps']:.0f}",
+                    f"{s['p50_ms']:.2f} ms",
+                    f"{s['p99_ms']:.2f} ms",
+                    _mib(s["rss_kib"]),
+                    str(s["non_2xx"] + s["socket_errors"]),
+                ]
+            )
+        rows.append(
+            ["credkit / prism", f"{cmp['ratio_rps']:.2f}x", "", f"{cmp['ratio_p99']:.2f}x", "", ""]
+        )
+        lines += _rows(["server", "req/s", "p50", "p99", "RSS", "non-2xx+errors"], rows)
+    if "startup" in results:
+        lines += ["", "Process start -> first answered GET /api/v1/ping"]
+        rows = [
+            [name, f"{s['median_s']:.3f} s", f"{s['max_s']:.3f} s", str(len(s["trials"]))]
+            for name, s in results["startup"].items()
+        ]
+        lines += _rows(["server", "median", "max", "trials"], rows)
+    if "store" in results:
+        lines += ["", "credkit with N stored credentials (PUTs to random ids)"]
+        rows = []
+        for size, s in results["store"].items():
+            rows.append(
+                [
+                    size,
+                    f"{s['startup_s']:.2f} s",
+                    _mib(s["rss_idle_kib"]),
+                    _mib(s["rss_loaded_kib"]),
+                    f"{s['c1']['p50_ms']:.2f} ms",
+                    f"{s['c1']['p99_ms']:.2f} ms",
+                    f"{s['c32']['rps']:.0f}",
+                    f"{s['c32']['p99_ms']:.2f} ms",
+                ]
+            )
+        lines += _rows(
+            [
+                "stored",
+                "ready",
+                "RSS idle",
+                "RSS after load",
+                "c1 p50",
+                "c1 p99",
+                "c32 req/s",
+                "c32 p99",
+            ],
+            rows,
+        )
+    if "state" in results:
+        lines += ["", "credkit PUT workload (32 connections), in memory vs --state-file"]
+        rows = [
+            [
+                label,
+                f"{s['rps']:.0f}",
+                f"{s['p50_ms']:.2f} ms",
+                f"{s['p99_ms']:.2f} ms",
+                _mib(s["rss_kib"]),
+                str(s["non_2xx"] + s["socket_errors"]),
+            ]
+            for label, s in results["state"].items()
+        ]
+        lines += _rows(["mode", "req/s", "p50", "p99", "RSS", "non-2xx+errors"], rows)
+    return "\n".join(lines)
