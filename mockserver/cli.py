@@ -120,10 +120,121 @@ def fixtures_check(path: Path) -> None:
     )
 
 
-@cli.command(context_settings={"ignore_unknown_options": False})
-def serve() -> None:
-    """Run the mock server (built by the mock-server issue)."""
-    raise click.UsageError("`credkit serve` is not built yet.")
+@cli.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="CREDKIT_HOST",
+    help="Interface to bind.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=3000,
+    show_default=True,
+    envvar="CREDKIT_PORT",
+    help="Port (0: a free one, shown in the banner).",
+)
+@click.option(
+    "--fixtures",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="CREDKIT_FIXTURES",
+    help="Seed file (.yaml/.json); default: the built-in fixtures.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    envvar="CREDKIT_SEED",
+    help="Add N generated (Faker) credentials, the same ones for the same N.",
+)
+@click.option(
+    "--secret-key", envvar="CREDKIT_SECRET_KEY", help="Encryption passphrase for encryptedData."
+)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CREDKIT_STATE_FILE",
+    help="Keep the credentials in this file (change log + snapshot) across restarts.",
+)
+@click.option(
+    "--latency",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    envvar="CREDKIT_LATENCY",
+    help="Delay every API answer by MS milliseconds.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    envvar="CREDKIT_CORS_ORIGIN",
+    help="Allowed CORS origin (repeatable; '*' for any). Default: http(s)://localhost|127.0.0.1[:port].",
+)
+@click.option(
+    "--admin-token", envvar="CREDKIT_ADMIN_TOKEN", help="Require this Bearer token on /__admin."
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"], case_sensitive=False),
+    default="info",
+    show_default=True,
+    envvar="CREDKIT_LOG_LEVEL",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=1_048_576,
+    show_default=True,
+    envvar="CREDKIT_MAX_BODY",
+    help="Largest request body in bytes (413 beyond).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["spec"]),
+    default="spec",
+    show_default=True,
+    envvar="CREDKIT_PROFILE",
+    help="Behaviour profile.",
+)
+def serve(
+    host: str,
+    port: int,
+    fixtures: Path | None,
+    seed: int,
+    secret_key: str | None,
+    state_file: Path | None,
+    latency: float,
+    cors_origins: tuple[str, ...],
+    admin_token: str | None,
+    log_level: str,
+    max_body: int,
+    profile: str,
+) -> None:
+    """Run the mock server (every option is also a CREDKIT_<NAME> environment variable)."""
+    import mockserver
+    from mockserver.config import PROFILES, Config
+
+    if profile not in PROFILES:  # pragma: no cover - kept in step by the Choice above
+        raise click.BadParameter(f"unknown profile {profile!r}", param_hint="--profile")
+    config = Config(
+        host=host,
+        port=port,
+        fixtures=fixtures,
+        seed=seed,
+        secret_key=secret_key,
+        state_file=state_file,
+        latency_ms=latency,
+        cors_origins=tuple(cors_origins),
+        admin_token=admin_token,
+        log_level=log_level,
+        max_body=max_body,
+        profile=profile,
+    )
+    mockserver.run(config)
 
 
 def _register_contract_commands() -> None:

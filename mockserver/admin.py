@@ -1,0 +1,190 @@
+"""The admin API under `/__admin` (described by spec/admin.openapi.yaml, routed from it).
+
+Access: loopback clients only, unless `--admin-token` is set; then every call needs
+`Authorization: Bearer <token>` (compared in constant time), from anywhere. Nothing it returns
+holds a secret or an API key: data values and journal bodies are masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from mockserver.auth import KeyRing, bearer_token, tokens_equal
+from mockserver.errors import FixtureError
+from mockserver.journal import MASK
+from mockserver.resources import ADMIN_SPEC, load_spec
+from mockserver.responses import ApiError, Reply, json_reply, send_reply
+from mockserver.routing import compile_spec
+from mockserver.store import format_ms
+from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
+
+if TYPE_CHECKING:
+    from mockserver.app import AppState
+
+__all__ = ["AdminApp", "is_loopback"]
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+NO_CONTENT = Reply(204, b"", b"application/json")
+
+
+def is_loopback(client: Any) -> bool:
+    """True for 127.0.0.0/8 and ::1 (and Starlette's in-process TestClient, "testclient")."""
+    if not client:
+        return False
+    host = str(client[0])
+    return (
+        host.startswith("127.")
+        or host in ("::1", "localhost", "testclient")
+        or host.startswith("::ffff:127.")
+    )
+
+
+class AdminApp:
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.routes = compile_spec(load_spec(ADMIN_SPEC))
+
+    def check_access(self, scope: Scope, headers: dict[bytes, bytes]) -> None:
+        token = self.state.config.admin_token
+        if token is not None:
+            try:
+                given = bearer_token(headers.get(b"authorization"))
+            except ApiError:
+                raise ApiError(
+                    401, "The admin API needs 'Authorization: Bearer <admin token>'."
+                ) from None
+            if not tokens_equal(given, token):
+                raise ApiError(401, "Wrong admin token.")
+            return
+        if not is_loopback(scope.get("client")):
+            raise ApiError(
+                403, "The admin API answers loopback clients only (start with --admin-token)."
+            )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from mockserver.app import read_body
+
+        try:
+            body = await read_body(scope, receive, self.state.config.max_body)
+        except ConnectionAbortedError:
+            return
+        headers = dict(scope["headers"])
+        try:
+            if body is None:
+                raise ApiError(
+                    413, f"Request body is larger than {self.state.config.max_body} bytes."
+                )
+            reply = self.dispatch(scope, headers, body)
+        except ApiError as exc:
+            reply = exc.reply()
+        await send_reply(send, reply)
+
+    def dispatch(self, scope: Scope, headers: dict[bytes, bytes], body: bytes) -> Reply:
+        self.check_access(scope, headers)
+        found = self.routes.match(scope["path"])
+        if found is None:
+            raise ApiError(404, "No such admin route.")
+        route, _ = found
+        operation = route.operations.get(scope["method"])
+        if operation is None:
+            raise ApiError(
+                405,
+                f"Method {scope['method']} is not allowed on {route.template}; "
+                f"allowed: {route.allow}.",
+                ((b"allow", route.allow.encode("ascii")),),
+            )
+        document: dict[str, Any] | None = None
+        if operation.media_types:
+            if body_is_empty(body):
+                raise ApiError(412, "Request body is required and was not provided.")
+            if not is_json_media_type(headers.get(b"content-type")):
+                raise ApiError(415, "Content-Type must be application/json.")
+            document = parse_body(body)
+            validate_body(operation, document)
+        handler: Callable[[dict[str, Any] | None], Reply] = getattr(self, operation.operation_id)
+        return handler(document)
+
+    # -- operations, named by operationId ------------------------------------------------------
+
+    def resetState(self, _: object) -> Reply:
+        self.state.reset()
+        return NO_CONTENT
+
+    def getState(self, _: object) -> Reply:
+        state = self.state
+        keys = state.fixtures.api_keys if state.loaded is None else state.loaded.api_keys
+        workspaces = state.fixtures.workspaces if state.loaded is None else state.loaded.workspaces
+        return json_reply(
+            200,
+            {
+                "workspaces": [{"id": w.id, "name": w.name} for w in workspaces],
+                "apiKeys": [
+                    {"name": k.name, "workspace": k.workspace, "permissions": sorted(k.permissions)}
+                    for k in keys
+                ],
+                "credentials": [
+                    {
+                        "id": c.id,
+                        "name": c.name,
+                        "credentialName": c.credential_name,
+                        "workspaceId": c.workspace_id,
+                        "createdDate": format_ms(c.created_ms),
+                        "updatedDate": format_ms(c.updated_ms),
+                        "plainDataObj": dict.fromkeys(c.data, MASK),
+                    }
+                    for c in state.store.all()
+                ],
+            },
+        )
+
+    def loadState(self, document: dict[str, Any] | None) -> Reply:
+        from mockserver.fixtures.loader import parse_fixtures
+
+        try:
+            loaded = parse_fixtures(
+                document or {}, source="PUT /__admin/state", catalog=self.state.catalog
+            )
+        except FixtureError as exc:
+            raise ApiError(400, str(exc)) from None
+        state = self.state
+        credentials = state.store.from_seeds(loaded.credentials)
+        state.keyring = KeyRing(loaded.api_keys)
+        state.loaded = loaded
+        state.store.replace_all(credentials)
+        return json_reply(
+            200,
+            {
+                "workspaces": len(loaded.workspaces),
+                "apiKeys": len(loaded.api_keys),
+                "credentials": len(loaded.credentials),
+            },
+        )
+
+    def listRequests(self, _: object) -> Reply:
+        return json_reply(200, self.state.journal.view())
+
+    def clearRequests(self, _: object) -> Reply:
+        self.state.journal.clear()
+        return NO_CONTENT
+
+    def addFault(self, document: dict[str, Any] | None) -> Reply:
+        spec = document or {}
+        fault = self.state.faults.add(
+            method=spec.get("method", "*"),
+            path=spec["path"],
+            status=spec.get("status"),
+            count=spec.get("count"),
+            latency_ms=float(spec.get("latencyMs", 0)),
+        )
+        return json_reply(201, fault.view())
+
+    def listFaults(self, _: object) -> Reply:
+        return json_reply(200, self.state.faults.view())
+
+    def clearFaults(self, _: object) -> Reply:
+        self.state.faults.clear()
+        return NO_CONTENT

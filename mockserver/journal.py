@@ -1,0 +1,91 @@
+"""The request journal: the last 1,000 API requests, for `GET /__admin/requests`.
+
+Recording is cheap (a tuple of references appended to a bounded deque); masking happens when
+the journal is read: `Authorization` (and other credential-bearing headers) become `***`, query
+values and every body value become `***`, so nothing secret ever leaves through the admin API.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+__all__ = ["MASK", "Journal", "JournalEntry", "mask_body", "mask_headers"]
+
+MASK = "***"
+SENSITIVE_HEADERS = frozenset(
+    {b"authorization", b"proxy-authorization", b"cookie", b"set-cookie", b"x-api-key"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    at: float
+    method: str
+    path: str
+    query: bytes
+    status: int
+    ms: float
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: Any
+    body_bytes: int
+
+
+def mask_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for raw_name, raw_value in headers:
+        name = raw_name.decode("latin-1").lower()
+        out[name] = MASK if raw_name.lower() in SENSITIVE_HEADERS else raw_value.decode("latin-1")
+    return out
+
+
+def mask_body(body: Any) -> Any:
+    """A JSON body's shape with every value masked (`plainDataObj` keys kept, values not)."""
+    if not isinstance(body, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if isinstance(value, dict):
+            out[key] = {inner: MASK for inner in value}
+        else:
+            out[key] = MASK
+    return out
+
+
+class Journal:
+    def __init__(self, size: int = 1000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=size)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def record(self, entry: JournalEntry) -> None:
+        self._entries.append(entry)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def view(self) -> list[dict[str, Any]]:
+        """The entries, oldest first, masked."""
+        return [
+            {
+                "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(e.at))
+                + f".{int(e.at * 1000) % 1000:03d}Z",
+                "method": e.method,
+                "path": e.path,
+                "query": {
+                    name: MASK
+                    for name, _ in parse_qsl(e.query.decode("latin-1"), keep_blank_values=True)
+                },
+                "status": e.status,
+                "ms": round(e.ms, 3),
+                "headers": mask_headers(e.headers),
+                "body": mask_body(e.body),
+                "bodyBytes": e.body_bytes,
+            }
+            for e in list(self._entries)
+        ]

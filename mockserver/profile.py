@@ -1,0 +1,122 @@
+"""Behaviour profiles: the request pipeline and the operation handlers, in one overridable place.
+
+`Profile` is the `spec` profile: it follows contract.md to the letter. The pipeline runs the
+checks in the contract's order (404/405 → 401 → 403 → 412 → 415 → 400 → the handler, whose
+404 is "not in the key's workspace"); 413 happens earlier, while the body streams in (app.py).
+A profile that behaves differently (e.g. a real server's quirks) subclasses `Profile` and
+overrides a step (`authenticate`, `read_body`, ...) or a handler (`update_credential`, ...):
+handlers are looked up by the spec's operationId turned into snake_case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mockserver.fixtures.loader import ApiKey
+from mockserver.responses import ApiError, Reply, shown
+from mockserver.routing import Operation, RouteTable
+from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
+
+if TYPE_CHECKING:
+    from mockserver.app import AppState
+
+__all__ = ["Call", "Profile", "profile_for"]
+
+
+@dataclass(slots=True)
+class Call:
+    """One API request as the pipeline sees it."""
+
+    method: str
+    path: str
+    query: bytes
+    headers: Mapping[bytes, bytes]
+    body: bytes
+    operation: Operation | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    key: ApiKey | None = None
+    json: dict[str, Any] | None = None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+Handler = Callable[[Call], Reply]
+
+
+class Profile:
+    """The `spec` profile (contract.md)."""
+
+    name = "spec"
+
+    def __init__(self, state: AppState, routes: RouteTable) -> None:
+        from mockserver.handlers import CredentialHandlers
+
+        self.state = state
+        self.routes = routes
+        self.handlers_impl = CredentialHandlers(state)
+        self.handlers: dict[str, Handler] = {}
+        for operation_id in routes.by_operation_id:
+            handler = getattr(self, _snake(operation_id), None) or getattr(
+                self.handlers_impl, _snake(operation_id), None
+            )
+            if handler is None:
+                raise NotImplementedError(f"No handler for operation {operation_id!r}.")
+            self.handlers[operation_id] = handler
+
+    # -- the pipeline, step by step ---------------------------------------------------------
+
+    def route(self, call: Call) -> Operation:
+        found = self.routes.match(call.path)
+        if found is None:
+            raise ApiError(404, f"No route {shown(call.path)}.")
+        route, params = found
+        operation = route.operations.get(call.method)
+        if operation is None:
+            raise ApiError(
+                405,
+                f"Method {call.method} is not allowed on {route.template}; allowed: {route.allow}.",
+                ((b"allow", route.allow.encode("ascii")),),
+            )
+        call.params = params
+        return operation
+
+    def authenticate(self, call: Call, operation: Operation) -> None:
+        if operation.needs_auth:
+            key = self.state.keyring.authenticate(call.headers.get(b"authorization"))
+            self.state.keyring.authorize(key, operation.permission)
+            call.key = key
+
+    def read_body(self, call: Call, operation: Operation) -> None:
+        if not operation.media_types:
+            return
+        if body_is_empty(call.body):
+            if operation.body_required:
+                raise ApiError(412, "Request body is required and was not provided.")
+            return
+        if not is_json_media_type(call.headers.get(b"content-type")):
+            raise ApiError(415, "Content-Type must be application/json.")
+        call.json = parse_body(call.body)
+        validate_body(operation, call.json)
+
+    def handle(self, call: Call) -> Reply:
+        """Run every check in the contract's order, then the operation's handler."""
+        try:
+            operation = self.route(call)
+            call.operation = operation
+            self.authenticate(call, operation)
+            self.read_body(call, operation)
+            return self.handlers[operation.operation_id](call)
+        except ApiError as exc:
+            return exc.reply()
+
+
+PROFILES: dict[str, type[Profile]] = {"spec": Profile}
+
+
+def profile_for(name: str) -> type[Profile]:
+    return PROFILES[name]

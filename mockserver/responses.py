@@ -1,0 +1,84 @@
+"""Replies and the error shape: `{"statusCode", "success": false, "message", "stack": {}}`.
+
+A `Reply` is what a handler returns; `send_reply` writes it to an ASGI `send`. Messages are built
+by the caller from field names and ids, never from request body values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "JSON",
+    "TEXT",
+    "ApiError",
+    "Reply",
+    "error_body",
+    "error_reply",
+    "json_reply",
+    "send_reply",
+]
+
+JSON = b"application/json; charset=utf-8"
+TEXT = b"text/plain; charset=utf-8"
+MAX_ID_IN_MESSAGE = 80
+
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: bytes = JSON
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
+class ApiError(Exception):
+    """Raised by a pipeline step or handler; becomes an error-shaped reply."""
+
+    def __init__(
+        self, status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+    def reply(self) -> Reply:
+        return error_reply(self.status, self.message, self.headers)
+
+
+def shown(text: str) -> str:
+    """An id or name from a URL, shortened for a message."""
+    return text if len(text) <= MAX_ID_IN_MESSAGE else text[:MAX_ID_IN_MESSAGE] + "…"
+
+
+def error_body(status: int, message: str) -> bytes:
+    return orjson.dumps({"statusCode": status, "success": False, "message": message, "stack": {}})
+
+
+def error_reply(status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> Reply:
+    return Reply(status, error_body(status, message), JSON, headers)
+
+
+def json_reply(status: int, data: Any) -> Reply:
+    return Reply(status, orjson.dumps(data), JSON)
+
+
+async def send_reply(
+    send: Send, reply: Reply, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    headers = [
+        (b"content-type", reply.content_type),
+        (b"content-length", str(len(reply.body)).encode("ascii")),
+        *reply.headers,
+    ]
+    if extra:
+        headers.extend(extra)
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
