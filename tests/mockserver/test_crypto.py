@@ -1,0 +1,97 @@
+"""`mockserver.crypto`: OpenSSL "Salted__" AES-256-CBC, interoperable with the real openssl."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mockserver.crypto import (
+    CryptoError,
+    Encryptor,
+    decrypt,
+    encrypt,
+    key_file_for,
+    resolve_passphrase,
+)
+
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+needs_openssl = pytest.mark.skipif(not Path(OPENSSL).exists(), reason="openssl not installed")
+KEY = "pass phrase with spaces & symbols!"
+TEXT = '{"openAIApiKey":"sk-ünïcode-✓","n":1}'
+
+
+@needs_openssl
+def test_mock_output_decrypts_with_openssl() -> None:
+    value = encrypt(TEXT, KEY)
+    assert value.startswith("U2FsdGVkX1")
+    out = subprocess.run(
+        [OPENSSL, "enc", "-aes-256-cbc", "-d", "-a", "-A", "-md", "md5", "-pass", f"pass:{KEY}"],
+        input=value.encode(),
+        capture_output=True,
+        check=True,
+    )
+    assert out.stdout.decode("utf-8") == TEXT
+
+
+@needs_openssl
+def test_openssl_output_decrypts_in_the_mock() -> None:
+    out = subprocess.run(
+        [OPENSSL, "enc", "-aes-256-cbc", "-a", "-A", "-md", "md5", "-pass", f"pass:{KEY}"],
+        input=TEXT.encode("utf-8"),
+        capture_output=True,
+        check=True,
+    )
+    assert decrypt(out.stdout.decode().strip(), KEY) == TEXT
+
+
+def test_known_vector_is_stable() -> None:
+    # Fixed salt: the same bytes crypto-js and openssl produce for this passphrase and salt.
+    value = encrypt("{}", "k", salt=b"\x00" * 8)
+    raw = base64.b64decode(value)
+    assert raw[:16] == b"Salted__" + b"\x00" * 8 and len(raw) == 32
+    assert decrypt(value, "k") == "{}"
+
+
+def test_fresh_salt_every_time_and_no_plaintext() -> None:
+    values = {encrypt(TEXT, KEY) for _ in range(5)}
+    assert len(values) == 5
+    for value in values:
+        assert b"sk-" not in base64.b64decode(value)
+
+
+def test_wrong_passphrase_or_garbage_is_a_crypto_error() -> None:
+    value = encrypt(TEXT, KEY, salt=b"12345678")
+    with pytest.raises(CryptoError):
+        decrypt(value, "other key")
+    for bad in ("encrypted_string_here", "", base64.b64encode(b"Salted__1234567").decode()):
+        with pytest.raises(CryptoError):
+            decrypt(bad, KEY)
+
+
+def test_encryptor_hides_its_passphrase() -> None:
+    enc = Encryptor(KEY)
+    assert KEY not in repr(enc)
+    assert enc.decrypt(enc.encrypt("x")) == "x"
+
+
+def test_passphrase_order(tmp_path: Path) -> None:
+    env = {"FLOWISE_SECRETKEY_OVERWRITE": "flowise-key"}
+    assert resolve_passphrase("given", None, env) == ("given", "--secret-key")
+    assert resolve_passphrase(None, None, env) == ("flowise-key", "FLOWISE_SECRETKEY_OVERWRITE")
+    generated, source = resolve_passphrase(None, None, {})
+    assert source == "generated" and len(base64.b64decode(generated)) == 24
+
+
+def test_generated_passphrase_is_saved_beside_the_state_file_and_reused(tmp_path: Path) -> None:
+    state = tmp_path / "state.jsonl"
+    first, source = resolve_passphrase(None, state, {})
+    key_file = key_file_for(state)
+    assert "saved" in source and key_file.read_text().strip() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    again, source = resolve_passphrase(None, state, {})
+    assert again == first and source == str(key_file)
