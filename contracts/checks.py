@@ -1,0 +1,172 @@
+"""The registry of named checks, what a check reports (`Finding`), and how it ends.
+
+A check is a function of a `CheckContext` (see `contracts.context`) registered under a stable
+name with the one-sentence requirement it verifies and the options it needs. Active checks send
+their own requests; passive checks judge every exchange of the run (secrets, error shape);
+schemathesis checks are run by `contracts.schema` and only named here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mockserver.errors import ConfigError
+
+if TYPE_CHECKING:
+    from contracts.client import Exchange
+    from contracts.context import CheckContext
+
+__all__ = [
+    "Abort",
+    "Check",
+    "Finding",
+    "SetupRefused",
+    "Skip",
+    "all_checks",
+    "check",
+    "get_check",
+    "passive",
+    "select_checks",
+    "unknown_check_error",
+]
+
+# Modules whose import registers checks (imported lazily, so importing this module stays cheap).
+_CHECK_MODULES = (
+    "contracts.semantics",
+    "contracts.lifecycle",
+    "contracts.secrets",
+    "contracts.access",
+    "contracts.concurrency",
+    "contracts.errors",
+    "contracts.schema_checks",
+)
+
+
+@dataclass(slots=True)
+class Finding:
+    """One observed violation of a contract requirement, ready to act on."""
+
+    check: str
+    operation: str
+    requirement: str
+    observed: str
+    curl: str | None = None
+    status: int | None = None
+    allowed_reason: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.allowed_reason is not None
+
+
+class Skip(Exception):  # noqa: N818 - it is a control-flow signal, not an error
+    """The check cannot run here (a missing option, or nothing to test against)."""
+
+
+class Abort(Exception):  # noqa: N818
+    """The check cannot go on; the reason is already recorded as a finding."""
+
+
+class SetupRefused(Exception):  # noqa: N818
+    """A setup request was refused with 401/403: the keys are wrong, the run cannot proceed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A named requirement of the contract and how to verify it."""
+
+    name: str
+    group: str
+    requirement: str
+    needs: tuple[str, ...] = ("api_key",)
+    run: Callable[[CheckContext], None] | None = None
+    kind: str = "active"  # active | passive | schema
+    # passive checks: judge one exchange, return the problems seen (empty when fine)
+    observe: Callable[[CheckContext, Exchange], list[str]] | None = None
+
+
+_REGISTRY: dict[str, Check] = {}
+
+
+def register(item: Check) -> Check:
+    if item.name in _REGISTRY and _REGISTRY[item.name] != item:
+        raise ValueError(f"check {item.name!r} registered twice")
+    _REGISTRY[item.name] = item
+    return item
+
+
+def check(
+    name: str, *, group: str, requirement: str, needs: tuple[str, ...] = ("api_key",)
+) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
+    """Register the decorated function as the active check `name`."""
+
+    def decorate(func: Callable[[CheckContext], None]) -> Callable[[CheckContext], None]:
+        register(Check(name=name, group=group, requirement=requirement, needs=needs, run=func))
+        return func
+
+    return decorate
+
+
+def passive(
+    name: str, *, group: str, requirement: str, needs: tuple[str, ...] = ("api_key",)
+) -> Callable[
+    [Callable[[CheckContext, Exchange], list[str]]], Callable[[CheckContext, Exchange], list[str]]
+]:
+    """Register the decorated function as the passive check `name` (it sees every exchange)."""
+
+    def decorate(
+        func: Callable[[CheckContext, Exchange], list[str]],
+    ) -> Callable[[CheckContext, Exchange], list[str]]:
+        register(
+            Check(
+                name=name,
+                group=group,
+                requirement=requirement,
+                needs=needs,
+                kind="passive",
+                observe=func,
+            )
+        )
+        return func
+
+    return decorate
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, in running order (active first, then schema, then passive)."""
+    for module in _CHECK_MODULES:
+        importlib.import_module(module)
+    order = {"active": 0, "schema": 1, "passive": 2}
+    return sorted(_REGISTRY.values(), key=lambda c: order[c.kind])
+
+
+def get_check(name: str) -> Check:
+    checks = {c.name: c for c in all_checks()}
+    if name not in checks:
+        raise unknown_check_error(name, "check")
+    return checks[name]
+
+
+def unknown_check_error(name: str, where: str) -> ConfigError:
+    names = [c.name for c in all_checks()]
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else " See `credkit verify --list-checks`."
+    return ConfigError(f"{where}: unknown check {name!r}.{hint}")
+
+
+def select_checks(include: Iterable[str], exclude: Iterable[str]) -> list[Check]:
+    """The checks to run: all, or only `include`, minus `exclude` (unknown names are errors)."""
+    checks = all_checks()
+    known = {c.name for c in checks}
+    include, exclude = list(include), list(exclude)
+    for name in include:
+        if name not in known:
+            raise unknown_check_error(name, "--include-check")
+    for name in exclude:
+        if name not in known:
+            raise unknown_check_error(name, "--exclude-check")
+    return [c for c in checks if (not include or c.name in include) and c.name not in exclude]

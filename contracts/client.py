@@ -1,0 +1,213 @@
+"""The suite's own HTTP client: rate-limited, id-guarded, and recording every exchange.
+
+Every response passes through the observers (secret scanning, error-shape recording) and every
+successful create is tracked for cleanup. A request whose path names a credential id the run did
+not create (and that is not a `credkit-absent-...` id) is refused before it is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contracts.config import VerifyConfig
+from contracts.safety import IdTracker, curl
+
+__all__ = ["Api", "Exchange", "RateLimiter", "SafetyError", "Unreachable"]
+
+CREDENTIALS = "/api/v1/credentials"
+
+
+class SafetyError(RuntimeError):
+    """The suite was about to touch something it did not create (a bug in the suite)."""
+
+
+class Unreachable(RuntimeError):
+    """The server could not be reached (connection refused, DNS, TLS, timeout)."""
+
+
+class RateLimiter:
+    """At most `rate` request starts per second across all threads (None = unlimited)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self._interval = 1.0 / rate if rate else 0.0
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        delay = start - now
+        if delay > 0:
+            time.sleep(delay)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request and its answer, as the suite saw them."""
+
+    method: str
+    path: str
+    url: str
+    role: str | None
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    body: Any = None
+    request_body: Any = None
+    request_raw: bytes | None = None
+    content_type: str | None = None
+    scheme: str = "Bearer"
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    insecure: bool = False
+
+    @property
+    def json(self) -> Any:
+        return self.body
+
+    @property
+    def operation(self) -> str:
+        return f"{self.method} {template(self.path)}"
+
+    def curl(self) -> str:
+        return curl(
+            self.method,
+            self.url,
+            role=self.role,
+            scheme=self.scheme,
+            body=self.request_body,
+            raw_body=self.request_raw,
+            content_type=self.content_type,
+            headers=self.extra_headers,
+            insecure=self.insecure,
+        )
+
+
+def template(path: str) -> str:
+    """`/api/v1/credentials/abc` → `/api/v1/credentials/{id}` (for naming operations)."""
+    if path.startswith(CREDENTIALS + "/") and path.count("/") == 4:
+        return CREDENTIALS + "/{id}"
+    if path.startswith("/api/v1/components-credentials/"):
+        return "/api/v1/components-credentials/{name}"
+    return path.split("?", 1)[0]
+
+
+_NO_BODY = object()
+
+
+class Api:
+    """Talks to the server under test on behalf of the checks."""
+
+    def __init__(
+        self,
+        config: VerifyConfig,
+        tracker: IdTracker,
+        *,
+        limiter: RateLimiter | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.config = config
+        self.tracker = tracker
+        self.limiter = limiter or RateLimiter(config.rate_limit)
+        self.observers: list[Callable[[Exchange], None]] = []
+        self._client = httpx.Client(
+            timeout=config.timeout,
+            verify=config.verify_tls,
+            headers=dict(config.headers),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def url(self, path: str) -> str:
+        return self.config.base_url + path
+
+    def _guard(self, path: str) -> None:
+        if path.startswith(CREDENTIALS + "/"):
+            credential_id = path[len(CREDENTIALS) + 1 :].split("?", 1)[0]
+            if credential_id and not self.tracker.is_safe_target(credential_id):
+                raise SafetyError(
+                    f"refusing to touch credential {credential_id!r}: not created by this run"
+                )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        role: str | None = "full",
+        json_body: Any = _NO_BODY,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        scheme: str = "Bearer",
+        key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Exchange:
+        """Send one request. `role` picks the key; `key` overrides it (e.g. a wrong key)."""
+        self._guard(path)
+        send_headers: dict[str, str] = dict(headers or {})
+        used_key = key if key is not None else (self.config.key_for(role) if role else None)
+        if used_key is not None:
+            send_headers["Authorization"] = f"{scheme} {used_key}".strip()
+        request_body: Any = None
+        if json_body is not _NO_BODY:
+            request_body = json_body
+            content = json.dumps(json_body).encode()
+            content_type = content_type or "application/json"
+        if content_type is not None:
+            send_headers["Content-Type"] = content_type
+        self.limiter.wait()
+        try:
+            response = self._client.request(
+                method, self.url(path), content=content, headers=send_headers
+            )
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"{method} {self.url(path)}: {type(exc).__name__}: {exc}") from exc
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        extra = {k: v for k, v in (headers or {}).items() if k.lower() != "content-type"}
+        if key is not None:  # a made-up key (never a real one): show it as sent
+            extra["Authorization"] = send_headers["Authorization"]
+        exchange = Exchange(
+            method=method,
+            path=path,
+            url=self.url(path),
+            role=role if key is None else None,
+            status=response.status_code,
+            headers=response.headers,
+            content=response.content,
+            body=body,
+            request_body=request_body,
+            request_raw=None if request_body is not None else content,
+            content_type=content_type,
+            scheme=scheme,
+            extra_headers=extra,
+            insecure=self.config.insecure,
+        )
+        if (
+            method == "POST"
+            and path == CREDENTIALS
+            and response.status_code == 200
+            and isinstance(body, dict)
+            and isinstance(body.get("id"), str)
+        ):
+            self.tracker.add(body["id"], role or "full")
+        if method == "DELETE" and response.status_code == 200:
+            self.tracker.deleted(path.rsplit("/", 1)[-1])
+        for observe in self.observers:
+            observe(exchange)
+        return exchange

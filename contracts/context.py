@@ -1,0 +1,193 @@
+"""What a check works with: the client, the run's identity, secrets and how to report.
+
+`CheckContext` creates credentials (named and tracked), generates unique secrets (registered for
+scanning and scrubbing), reads and updates, and turns unexpected answers into `Finding`s.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.checks import Abort, Finding, SetupRefused
+from contracts.client import CREDENTIALS, Api, Exchange
+from contracts.config import VerifyConfig
+from contracts.safety import IdTracker, Redactor, mask_body, run_name
+from mockserver.catalog import Catalog, CredentialType
+
+__all__ = ["CheckContext", "describe", "pick_type"]
+
+
+def describe(exchange: Exchange, redactor: Redactor | None = None) -> str:
+    """`status 500, Content-Type ..., body {...}` with data values masked and truncated."""
+    if exchange.body is not None:
+        text = json.dumps(mask_body(exchange.body), ensure_ascii=False)
+    else:
+        text = exchange.content.decode("utf-8", "replace")
+    if len(text) > 300:
+        text = text[:300] + "..."
+    content_type = exchange.headers.get("content-type", "(none)")
+    out = f"status {exchange.status}, Content-Type {content_type}, body {text or '(empty)'}"
+    return redactor(out) if redactor else out
+
+
+def pick_type(catalog: Catalog, *kinds: str) -> CredentialType:
+    """The first catalog type that has an input of each of `kinds` (e.g. `password`, `string`)."""
+    for entry in catalog.entries:
+        types = {i.get("type") for i in entry.get("inputs", [])}
+        if all(kind in types for kind in kinds):
+            return catalog[entry["name"]]
+    raise LookupError(f"no credential type in the catalog has inputs of types {kinds}")
+
+
+def input_of(ctype: CredentialType, kind: str) -> str:
+    """The name of the first input of `ctype` of type `kind`."""
+    return next(i["name"] for i in ctype.raw["inputs"] if i["type"] == kind)
+
+
+@dataclass
+class CheckContext:
+    """Everything a running check may use."""
+
+    config: VerifyConfig
+    api: Api
+    run_id: str
+    tracker: IdTracker
+    redactor: Redactor
+    catalog: Catalog
+    secrets: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    check_name: str = ""
+    _counter: int = 0
+
+    # ---- values -------------------------------------------------------------------------
+    def label(self, what: str) -> str:
+        self._counter += 1
+        return f"{self.check_name or 'run'}-{what}-{self._counter}"
+
+    def new_secret(self, what: str = "secret") -> str:
+        """A unique secret value, registered for scanning and scrubbing."""
+        value = f"credkit-secret-{uuid.uuid4().hex}"
+        self.secrets.add(value)
+        self.redactor.add(value)
+        return value
+
+    def new_url(self, scheme: str = "postgresql") -> tuple[str, str]:
+        """A url with a fresh secret password, and that password."""
+        password = f"Pw{uuid.uuid4().hex}"
+        self.secrets.add(password)
+        self.redactor.add(password)
+        return f"{scheme}://credkit-user:{password}@db.credkit.invalid:5432/app", password
+
+    # ---- reporting ----------------------------------------------------------------------
+    def fail(
+        self,
+        requirement: str,
+        observed: str,
+        exchange: Exchange | None = None,
+        *,
+        operation: str | None = None,
+    ) -> None:
+        self.findings.append(
+            Finding(
+                check=self.check_name,
+                operation=operation or (exchange.operation if exchange else "-"),
+                requirement=self.redactor(requirement),
+                observed=self.redactor(observed),
+                curl=self.redactor(exchange.curl()) if exchange else None,
+                status=exchange.status if exchange else None,
+            )
+        )
+
+    def expect(
+        self, ok: bool, requirement: str, observed: str, exchange: Exchange | None = None
+    ) -> bool:
+        if not ok:
+            self.fail(requirement, observed, exchange)
+        return ok
+
+    def expect_status(self, exchange: Exchange, expected: int | set[int], requirement: str) -> bool:
+        wanted = {expected} if isinstance(expected, int) else expected
+        if exchange.status in wanted:
+            return True
+        self.fail(requirement, describe(exchange), exchange)
+        return False
+
+    def describe(self, exchange: Exchange) -> str:
+        return describe(exchange, self.redactor)
+
+    # ---- requests -----------------------------------------------------------------------
+    def create(
+        self, ctype: CredentialType | str, data: dict[str, Any], what: str = "cred"
+    ) -> dict[str, Any]:
+        """Create a credential for the check (setup): its body, or Abort with a finding."""
+        type_name = ctype if isinstance(ctype, str) else ctype.name
+        body = {
+            "name": run_name(self.run_id, self.label(what)),
+            "credentialName": type_name,
+            "plainDataObj": data,
+        }
+        exchange = self.api.request("POST", CREDENTIALS, json_body=body)
+        if exchange.status in (401, 403):
+            raise SetupRefused(
+                f"creating a credential was refused with {exchange.status}: the --api-key must "
+                "hold credentials:create/view/update/delete"
+            )
+        if (
+            exchange.status != 200
+            or not isinstance(exchange.body, dict)
+            or "id" not in exchange.body
+        ):
+            self.fail(
+                "setup: creating a valid credential must answer 200 with the credential",
+                self.describe(exchange),
+                exchange,
+            )
+            raise Abort()
+        result: dict[str, Any] = exchange.body
+        return result
+
+    def read(self, credential_id: str, role: str = "full") -> dict[str, Any]:
+        """GET a credential by id: its body, or Abort with a finding."""
+        exchange = self.api.request("GET", f"{CREDENTIALS}/{credential_id}", role=role)
+        if exchange.status != 200 or not isinstance(exchange.body, dict):
+            self.fail(
+                "reading a credential this run created must answer 200 with the credential",
+                self.describe(exchange),
+                exchange,
+            )
+            raise Abort()
+        result: dict[str, Any] = exchange.body
+        return result
+
+    def update(self, credential_id: str, body: Any, role: str = "full") -> Exchange:
+        return self.api.request("PUT", f"{CREDENTIALS}/{credential_id}", json_body=body, role=role)
+
+    def update_ok(self, credential_id: str, body: Any, requirement: str) -> dict[str, Any]:
+        """PUT that must succeed: its body, or Abort with a finding."""
+        exchange = self.update(credential_id, body)
+        if exchange.status != 200 or not isinstance(exchange.body, dict):
+            self.fail(requirement, self.describe(exchange), exchange)
+            raise Abort()
+        result: dict[str, Any] = exchange.body
+        return result
+
+    def plain_data(self, credential: dict[str, Any]) -> dict[str, Any] | None:
+        """Decrypted `encryptedData` of a create/update answer (needs --secret-key)."""
+        from contracts.crypto import decrypt_json
+
+        if not self.config.secret_key:
+            return None
+        value = credential.get("encryptedData")
+        try:
+            data = decrypt_json(str(value), self.config.secret_key)
+        except ValueError as exc:
+            self.fail(
+                "encryptedData decrypts with the server's passphrase (--secret-key) to a JSON object",
+                f"could not decrypt: {exc}",
+                operation="-",
+            )
+            raise Abort() from exc
+        return data

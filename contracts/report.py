@@ -1,0 +1,164 @@
+"""Reports of a run: the console summary, the JSON report (docs/report-schema.json) and JUnit XML."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from contracts.checks import Finding
+from contracts.runner import RunResult
+from mockserver import __version__
+
+__all__ = ["REPORT_SCHEMA_VERSION", "print_console", "to_json", "write_json", "write_junit"]
+
+REPORT_SCHEMA_VERSION = 1
+_STYLE = {
+    "passed": "green",
+    "failed": "bold red",
+    "allowed": "yellow",
+    "skipped": "dim",
+    "error": "magenta",
+}
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "check": f.check,
+        "operation": f.operation,
+        "requirement": f.requirement,
+        "observed": f.observed,
+        "status": f.status,
+        "curl": f.curl,
+        "allowed": f.allowed,
+        "allowReason": f.allowed_reason,
+    }
+
+
+def to_json(result: RunResult) -> dict[str, Any]:
+    """The JSON report (see docs/report-schema.json)."""
+    summary = {s: 0 for s in _STYLE}
+    for o in result.outcomes:
+        summary[o.status] += 1
+    return {
+        "schemaVersion": REPORT_SCHEMA_VERSION,
+        "tool": {"name": "credkit", "version": __version__},
+        "mode": result.mode,
+        "runId": result.run_id,
+        "baseUrl": result.base_url,
+        "exitCode": result.exit_code,
+        "abortReason": result.abort_reason,
+        "durationSeconds": round(result.seconds, 3),
+        "summary": summary,
+        "checks": [
+            {
+                "name": o.check.name,
+                "group": o.check.group,
+                "requirement": o.check.requirement,
+                "status": o.status,
+                "reason": o.reason,
+                "durationSeconds": round(o.seconds, 3),
+                "findings": [_finding(f) for f in o.findings],
+            }
+            for o in result.outcomes
+        ],
+        "setupFindings": [_finding(f) for f in result.setup_findings],
+        "cleanup": {"created": result.created, "leftovers": list(result.leftovers)},
+    }
+
+
+def write_json(result: RunResult, path: Path) -> None:
+    path.write_text(
+        json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def write_junit(result: RunResult, path: Path) -> None:
+    """One testsuite, one testcase per check; failures carry the findings."""
+    suite = ET.Element(
+        "testsuite",
+        name=f"credkit {result.mode}",
+        tests=str(len(result.outcomes)),
+        failures=str(sum(o.status == "failed" for o in result.outcomes)),
+        errors=str(sum(o.status == "error" for o in result.outcomes)),
+        skipped=str(sum(o.status == "skipped" for o in result.outcomes)),
+        time=f"{result.seconds:.3f}",
+    )
+    for o in result.outcomes:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"credkit.{o.check.group}",
+            name=o.check.name,
+            time=f"{o.seconds:.3f}",
+        )
+        text = "\n\n".join(_finding_text(f) for f in o.findings)
+        if o.status == "failed":
+            ET.SubElement(case, "failure", message=o.check.requirement).text = text
+        elif o.status == "error":
+            ET.SubElement(case, "error", message=o.reason or "error").text = text
+        elif o.status == "skipped":
+            ET.SubElement(case, "skipped", message=o.reason or "skipped")
+        elif o.status == "allowed":
+            ET.SubElement(case, "system-out").text = "allowed deviations:\n\n" + text
+    if result.abort_reason or result.leftovers or result.setup_findings:
+        case = ET.SubElement(suite, "testcase", classname="credkit.run", name="setup-and-cleanup")
+        lines = [result.abort_reason or ""] + [_finding_text(f) for f in result.setup_findings]
+        if result.leftovers:
+            lines.append("left behind: " + ", ".join(result.leftovers))
+        ET.SubElement(case, "error", message="run could not complete cleanly").text = "\n".join(
+            filter(None, lines)
+        )
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    path.write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+
+
+def _finding_text(f: Finding) -> str:
+    lines = [f"[{f.operation}] required: {f.requirement}", f"observed: {f.observed}"]
+    if f.allowed_reason:
+        lines.append(f"allowed: {f.allowed_reason}")
+    if f.curl:
+        lines.append(f"reproduce: {f.curl}")
+    return "\n".join(lines)
+
+
+def print_console(result: RunResult, console: Console) -> None:
+    """The summary table, then each failure with what to do about it."""
+    table = Table(title=f"credkit {result.mode} — {result.base_url} (run {result.run_id})")
+    for column in ("check", "result", "count"):
+        table.add_column(column)
+    for o in result.outcomes:
+        count = str(len(o.findings)) if o.findings else ""
+        label = o.status + (
+            f" ({o.reason})" if o.reason and o.status in ("skipped", "error") else ""
+        )
+        table.add_row(o.check.name, f"[{_STYLE[o.status]}]{escape(label)}[/]", count)
+    console.print(table)
+    for f in result.failures():
+        console.rule(f"[bold red]{escape(f.check)}[/] {escape(f.operation)}")
+        console.print(f"[bold]The contract requires:[/] {escape(f.requirement)}")
+        console.print(f"[bold]The server did:[/] {escape(f.observed)}")
+        if f.curl:
+            console.print("[bold]Reproduce:[/]", escape(f.curl), soft_wrap=True)
+    allowed = [f for o in result.outcomes for f in o.findings if f.allowed]
+    if allowed:
+        console.print(f"[yellow]{len(allowed)} allowed deviation(s)[/] (listed in the allow file).")
+    if result.leftovers:
+        console.print(
+            f"[bold red]Cleanup failed:[/] left behind credential ids {', '.join(result.leftovers)}"
+        )
+    if result.abort_reason:
+        console.print(f"[bold red]Could not proceed:[/] {escape(result.abort_reason)}")
+    verdict = {
+        0: "[green]all checks passed or allowed[/]",
+        1: "[bold red]contract violations found[/]",
+        2: "[bold red]could not complete[/]",
+    }
+    console.print(f"{verdict[result.exit_code]} in {result.seconds:.1f}s (exit {result.exit_code})")

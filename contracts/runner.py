@@ -1,0 +1,309 @@
+"""One contract run: preflight, the checks, schemathesis, passive judging, cleanup — in that order.
+
+Cleanup (deleting every credential the run created) runs whatever happened before it: a
+failure, an exception, Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contracts.allow import AllowList
+from contracts.checks import Abort, Check, Finding, SetupRefused, Skip, select_checks
+from contracts.client import CREDENTIALS, Api, Exchange, SafetyError, Unreachable
+from contracts.config import VerifyConfig
+from contracts.context import CheckContext
+from contracts.safety import IdTracker, Redactor, new_run_id
+from mockserver.catalog import default_catalog
+
+__all__ = ["Outcome", "RunResult", "run"]
+
+Progress = Callable[
+    [str, str], None
+]  # (event, detail): "check", name | "schema", label | "cleanup", n
+
+
+@dataclass(slots=True)
+class Outcome:
+    check: Check
+    status: str  # passed | failed | allowed | skipped | error
+    findings: list[Finding] = field(default_factory=list)
+    reason: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class RunResult:
+    run_id: str
+    base_url: str
+    mode: str
+    outcomes: list[Outcome]
+    seconds: float
+    exit_code: int
+    abort_reason: str | None = None
+    setup_findings: list[Finding] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+    created: int = 0
+
+    def failures(self) -> list[Finding]:
+        found = [f for o in self.outcomes for f in o.findings if not f.allowed]
+        return self.setup_findings + found
+
+
+class _Interrupted(Exception):  # noqa: N818
+    pass
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C (so cleanup runs); only from the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _preflight(ctx: CheckContext) -> None:
+    config = ctx.config
+    if not config.api_key:
+        raise SetupRefused(
+            "no --api-key (or CREDKIT_API_KEY) given: the suite needs a key with full credential permissions"
+        )
+    for role, option in (
+        ("full", "--api-key"),
+        ("readonly", "--readonly-api-key"),
+        ("foreign", "--foreign-api-key"),
+    ):
+        if config.key_for(role) is None:
+            continue
+        exchange = ctx.api.request("GET", CREDENTIALS, role=role)
+        if exchange.status in (401, 403) and (role == "full" or exchange.status == 401):
+            raise SetupRefused(
+                f"the {option} was refused: GET {config.base_url}{CREDENTIALS} answered {exchange.status}"
+            )
+        if exchange.status >= 500:
+            ctx.fail(
+                "setup: listing credentials must not fail with a 5xx",
+                ctx.describe(exchange),
+                exchange,
+            )
+
+
+def _observer(
+    ctx: CheckContext, passive: list[Check], bucket: dict[str, dict[tuple[str, str], Finding]]
+) -> Callable[[Exchange], None]:
+    lock = threading.Lock()
+
+    def observe(exchange: Exchange) -> None:
+        for item in passive:
+            assert item.observe is not None
+            for problem in item.observe(ctx, exchange):
+                key = (exchange.operation, problem)
+                with lock:
+                    if key not in bucket[item.name]:
+                        bucket[item.name][key] = Finding(
+                            check=item.name,
+                            operation=exchange.operation,
+                            requirement=item.requirement,
+                            observed=ctx.redactor(f"{problem} ({ctx.describe(exchange)})"),
+                            curl=ctx.redactor(exchange.curl()),
+                            status=exchange.status,
+                        )
+
+    return observe
+
+
+def _run_active(ctx: CheckContext, item: Check) -> Outcome:
+    assert item.run is not None
+    ctx.check_name, ctx.findings = item.name, []
+    started = time.monotonic()
+    status, reason = "passed", None
+    try:
+        item.run(ctx)
+    except Skip as exc:
+        status, reason = "skipped", str(exc)
+    except Abort:
+        pass
+    except (SetupRefused, Unreachable, KeyboardInterrupt):
+        raise
+    except (SafetyError, httpx.HTTPError, Exception) as exc:  # noqa: BLE001 - reported, run goes on
+        status, reason = "error", ctx.redactor(f"{type(exc).__name__}: {exc}")
+    return Outcome(item, status, list(ctx.findings), reason, time.monotonic() - started)
+
+
+def cleanup(ctx: CheckContext) -> list[str]:
+    """Delete every credential the run created and did not delete; the ids that remain."""
+    leftovers = []
+    for credential_id in ctx.tracker.alive():
+        try:
+            exchange = ctx.api.request(
+                "DELETE",
+                f"{CREDENTIALS}/{credential_id}",
+                role=ctx.tracker.role_of(credential_id) or "full",
+            )
+        except Exception:  # noqa: BLE001 - whatever happens, report what is left
+            leftovers.append(credential_id)
+            continue
+        if exchange.status == 404:
+            ctx.tracker.deleted(credential_id)
+        elif exchange.status != 200:
+            leftovers.append(credential_id)
+    return leftovers
+
+
+def run(
+    config: VerifyConfig,
+    *,
+    mode: str = "verify",
+    allow: AllowList | None = None,
+    progress: Progress | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> RunResult:
+    """Run the selected checks against `config.base_url`; never raises for the server's faults."""
+    started = time.monotonic()
+    notify = progress or (lambda event, detail: None)
+    selected = select_checks(config.include_checks, config.exclude_checks)
+    tracker = IdTracker(config.seed)
+    ctx = CheckContext(
+        config=config,
+        api=Api(config, tracker, transport=transport),
+        run_id=new_run_id(),
+        tracker=tracker,
+        redactor=Redactor(config.sensitive_values()),
+        catalog=default_catalog(),
+    )
+    passive = [c for c in selected if c.kind == "passive" and all(config.has(n) for n in c.needs)]
+    bucket: dict[str, dict[tuple[str, str], Finding]] = {c.name: {} for c in passive}
+    ctx.api.observers.append(_observer(ctx, passive, bucket))
+    outcomes: list[Outcome] = []
+    abort: str | None = None
+    setup: list[Finding] = []
+    try:
+        with _sigterm_as_interrupt():
+            try:
+                ctx.check_name = "setup"
+                _preflight(ctx)
+                setup = list(ctx.findings)
+                outcomes = _run_all(ctx, selected, mode, notify)
+            except (SetupRefused, Unreachable) as exc:
+                abort = ctx.redactor(str(exc))
+            except KeyboardInterrupt:
+                abort = "interrupted"
+            finally:
+                notify("cleanup", str(len(tracker.alive())))
+                leftovers = cleanup(ctx)
+    finally:
+        ctx.api.close()
+    done = {o.check.name for o in outcomes}
+    for item in selected:
+        if item.kind == "passive" and item.name in bucket and item.name not in done:
+            outcomes.append(Outcome(item, "passed", list(bucket[item.name].values())))
+    _finish(outcomes, config, allow)
+    result = RunResult(
+        run_id=ctx.run_id,
+        base_url=config.base_url,
+        mode=mode,
+        outcomes=outcomes,
+        seconds=time.monotonic() - started,
+        exit_code=0,
+        abort_reason=abort,
+        setup_findings=setup,
+        leftovers=leftovers,
+        created=len(tracker.created()),
+    )
+    result.exit_code = _exit_code(result)
+    return result
+
+
+def _run_all(
+    ctx: CheckContext, selected: list[Check], mode: str, notify: Progress
+) -> list[Outcome]:
+    from contracts.schema import run_schemathesis
+
+    outcomes: list[Outcome] = []
+    for item in selected:
+        missing = [n for n in item.needs if not ctx.config.has(n)]
+        if missing:
+            options = ", ".join("--" + n.replace("_", "-") for n in missing)
+            outcomes.append(Outcome(item, "skipped", reason=f"needs {options}"))
+        elif item.kind == "active" and mode == "verify":
+            notify("check", item.name)
+            outcomes.append(_run_active(ctx, item))
+    schema = [c for c in selected if c.kind == "schema"]
+    if schema:
+        notify("check", "schemathesis")
+        ctx.check_name = "schemathesis"
+        observe = ctx.api.observers[0]
+        deadline = time.monotonic() + ctx.config.duration if ctx.config.duration else None
+        findings: list[Finding] = []
+        error: str | None = None
+        started = time.monotonic()
+        try:
+            while True:
+                remaining = deadline - time.monotonic() if deadline else None
+                findings += run_schemathesis(
+                    ctx,
+                    [c.name for c in schema],
+                    observe,
+                    fuzz=mode == "fuzz",
+                    max_time=remaining,
+                    progress=lambda label: notify("schema", label),
+                )
+                if deadline is None or time.monotonic() >= deadline - 1:
+                    break
+        except (KeyboardInterrupt, SetupRefused, Unreachable):
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as an error of the schema checks
+            error = ctx.redactor(f"{type(exc).__name__}: {exc}")
+        seconds = time.monotonic() - started
+        for item in schema:
+            mine = _dedupe([f for f in findings if f.check == item.name])
+            status = "error" if error and not mine else ("failed" if mine else "passed")
+            outcomes.append(Outcome(item, status, mine, error, seconds))
+    return outcomes
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: dict[tuple[str, str, str], Finding] = {}
+    for f in findings:
+        seen.setdefault((f.check, f.operation, f.observed.split(":", 1)[0]), f)
+    return list(seen.values())
+
+
+def _finish(outcomes: list[Outcome], config: VerifyConfig, allow: AllowList | None) -> None:
+    for outcome in outcomes:
+        if allow is not None:
+            for finding in outcome.findings:
+                finding.allowed_reason = allow.reason_for(finding.check, finding.operation)
+        if outcome.status in ("skipped", "error"):
+            continue
+        if not outcome.findings:
+            outcome.status = "passed"
+        elif all(f.allowed for f in outcome.findings):
+            outcome.status = "allowed"
+        else:
+            outcome.status = "failed"
+
+
+def _exit_code(result: RunResult) -> int:
+    if result.abort_reason is not None:
+        return 2
+    if result.failures() or any(o.status == "error" for o in result.outcomes):
+        return 1
+    return 2 if result.leftovers else 0

@@ -1,0 +1,180 @@
+"""What makes a contract run safe to point at production.
+
+- Every credential the run creates is named `credkit-verify-<run id>-...` and tracked by id.
+- Path ids are only ever ids this run created, or `credkit-absent-<uuid>` (never an example id,
+  never anything listed).
+- Nothing printed carries a key, a passphrase or a secret: bodies are masked and the known
+  sensitive strings are scrubbed from every line of output.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shlex
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "ABSENT_PREFIX",
+    "MASK",
+    "IdTracker",
+    "Redactor",
+    "absent_id",
+    "curl",
+    "is_absent_id",
+    "mask_body",
+    "new_run_id",
+    "run_name",
+]
+
+ABSENT_PREFIX = "credkit-absent-"
+MASK = "***"
+_NAME_PREFIX = "credkit-verify-"
+
+
+def new_run_id() -> str:
+    """A short id unique to one run: UTC time plus 6 random hex digits."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def run_name(run_id: str, label: str) -> str:
+    """The name of a credential the run creates."""
+    return f"{_NAME_PREFIX}{run_id}-{label}"
+
+
+def absent_id() -> str:
+    """An id that names no credential anywhere."""
+    return f"{ABSENT_PREFIX}{uuid.uuid4()}"
+
+
+def is_absent_id(value: str) -> bool:
+    return value.startswith(ABSENT_PREFIX)
+
+
+class IdTracker:
+    """Ids of the credentials this run created (thread-safe), and which are still alive."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._created: dict[str, str] = {}  # id -> role that created it
+        self._deleted: set[str] = set()
+        self._random = random.Random(seed)
+
+    def add(self, credential_id: str, role: str = "full") -> None:
+        with self._lock:
+            self._created.setdefault(credential_id, role)
+            self._deleted.discard(credential_id)
+
+    def deleted(self, credential_id: str) -> None:
+        with self._lock:
+            if credential_id in self._created:
+                self._deleted.add(credential_id)
+
+    def owns(self, credential_id: str) -> bool:
+        with self._lock:
+            return credential_id in self._created
+
+    def alive(self) -> list[str]:
+        with self._lock:
+            return [i for i in self._created if i not in self._deleted]
+
+    def created(self) -> list[str]:
+        with self._lock:
+            return list(self._created)
+
+    def role_of(self, credential_id: str) -> str:
+        with self._lock:
+            return self._created.get(credential_id, "full")
+
+    def pick(self, candidates: list[str]) -> str:
+        with self._lock:
+            return self._random.choice(candidates)
+
+    def chance(self, probability: float) -> bool:
+        with self._lock:
+            return self._random.random() < probability
+
+    def is_safe_target(self, credential_id: str) -> bool:
+        """Whether a request may name `credential_id` in its path."""
+        return self.owns(credential_id) or is_absent_id(credential_id)
+
+
+class Redactor:
+    """Scrubs known sensitive strings (keys, passphrase, secrets the run wrote) from text."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+        self.add(*values)
+
+    def add(self, *values: str) -> None:
+        with self._lock:
+            self._values.update(v for v in values if v and len(v) >= 4)
+
+    def values(self) -> list[str]:
+        with self._lock:
+            return sorted(self._values, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for value in self.values():
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+
+def mask_body(body: Any) -> Any:
+    """`body` with every `plainDataObj` value masked (at any depth); other fields kept."""
+    if isinstance(body, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in body.items():
+            if key == "plainDataObj" and isinstance(value, Mapping):
+                out[key] = {k: MASK for k in value}
+            elif key == "plainDataObj":
+                out[key] = MASK
+            else:
+                out[key] = mask_body(value)
+        return out
+    if isinstance(body, list):
+        return [mask_body(item) for item in body]
+    return body
+
+
+def curl(
+    method: str,
+    url: str,
+    *,
+    role: str | None = "full",
+    scheme: str = "Bearer",
+    body: Any = None,
+    raw_body: bytes | None = None,
+    content_type: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    insecure: bool = False,
+) -> str:
+    """A shell command reproducing a request; the key is a variable, data values are masked."""
+    from contracts.config import KEY_ROLES
+
+    parts = ["curl", "-X", method, shlex.quote(url)]
+    if insecure:
+        parts.insert(1, "-k")
+    if role is not None:
+        variable = KEY_ROLES.get(role, "API_KEY")
+        value = " ".join(filter(None, [scheme, f"${variable}"]))
+        parts += ["-H", f'"Authorization: {value}"']
+    for name, value in (headers or {}).items():
+        parts += ["-H", shlex.quote(f"{name}: {value}")]
+    if content_type is not None:
+        parts += ["-H", shlex.quote(f"Content-Type: {content_type}")]
+    if body is not None:
+        text = json.dumps(mask_body(body), ensure_ascii=False)
+        parts += ["--data-raw", shlex.quote(text)]
+    elif raw_body is not None:
+        text = raw_body.decode("utf-8", "replace")
+        if len(text) > 200:
+            text = text[:200] + "..."
+        parts += ["--data-raw", shlex.quote(text)]
+    return " ".join(parts)

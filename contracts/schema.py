@@ -1,0 +1,294 @@
+"""schemathesis 4.x under the suite's safety rules: conformance, negative and stateful testing.
+
+Every request schemathesis sends passes `before_call`, which replaces a path id the run did not
+create by one it did (or by a `credkit-absent-...` id) and names created credentials
+`credkit-verify-<run id>-...`; `after_call` tracks creates and deletions and shows every answer
+to the passive checks. Known false positives are configured away (see `schemathesis_config`).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from contracts.checks import Finding
+from contracts.client import CREDENTIALS, Exchange
+from contracts.context import CheckContext, pick_type
+from contracts.safety import absent_id, curl, is_absent_id, run_name
+from contracts.schema_checks import SCHEMA_CHECKS, SERVER_RESPONDS
+from mockserver.resources import CREDENTIALS_SPEC, load_spec
+
+__all__ = ["EXPECTED_REJECTIONS", "TargetPool", "run_schemathesis", "schemathesis_config"]
+
+# negative_data_rejection: schemathesis counts only 400/401/403/404/405/406/409/422 as a rejection
+# by default; the contract answers a missing body with 412, a non-JSON body with 415 and an
+# oversized one with 413 (see tests/contracts/test_schema.py).
+EXPECTED_REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "412", "413", "415", "422"]
+# positive_data_acceptance: a drawn id names no credential (404), a valid request may still be
+# refused by a permission (403) — both are not "valid data rejected".
+EXPECTED_ACCEPTANCE = ["2xx", "401", "403", "404"]
+_RUN_LOCK = threading.Lock()  # schemathesis' before_call hook is process-global
+
+
+def _rate(rate: float) -> str:
+    if rate >= 1:
+        return f"{int(rate)}/s"
+    return f"{max(1, int(rate * 60))}/m" if rate * 60 >= 1 else f"{max(1, int(rate * 3600))}/h"
+
+
+def schemathesis_config(
+    ctx: CheckContext, checks: Iterable[str], *, fuzz: bool, max_time: float | None
+) -> dict[str, Any]:
+    """The schemathesis configuration (as its TOML would say it) for this run."""
+    config = ctx.config
+    enabled = set(checks)
+    headers = {name: value for name, value in config.headers}
+    headers["Authorization"] = f"Bearer {config.api_key}"
+    phases = ("fuzzing", "stateful") if fuzz else config.phases
+    data: dict[str, Any] = {
+        "base-url": config.base_url,
+        "headers": headers,
+        "tls-verify": config.verify_tls,
+        "request-timeout": config.timeout,
+        "workers": 1,
+        "continue-on-failure": True,
+        "cache": {"enabled": False},
+        "generation": {"max-examples": config.max_examples, "mode": "all", "database": "none"},
+        "phases": {
+            name: {"enabled": name in phases}
+            for name in ("examples", "coverage", "fuzzing", "stateful")
+        },
+        "checks": {name: {"enabled": name in enabled} for name in SCHEMA_CHECKS},
+    }
+    data["checks"]["negative_data_rejection"]["expected-statuses"] = EXPECTED_REJECTIONS
+    data["checks"]["positive_data_acceptance"]["expected-statuses"] = EXPECTED_ACCEPTANCE
+    if config.seed is not None:
+        data["seed"] = config.seed
+    if config.rate_limit:
+        data["rate-limit"] = _rate(config.rate_limit)
+    if max_time is not None:
+        data["max-time"] = max(1, int(max_time))
+    return data
+
+
+class TargetPool:
+    """Credentials created for schemathesis to update, read and delete (re-created when deleted)."""
+
+    MAX_CREATES = 25
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.targets: list[str] = []
+        self.creates = 0
+        self.ctype = pick_type(ctx.catalog, "password")
+
+    def _create(self) -> str | None:
+        if self.creates >= self.MAX_CREATES:
+            return None
+        self.creates += 1
+        body = {
+            "name": run_name(self.ctx.run_id, f"target-{self.creates}"),
+            "credentialName": self.ctype.name,
+            "plainDataObj": {"k": "v"},
+        }
+        exchange = self.ctx.api.request("POST", CREDENTIALS, json_body=body)
+        if (
+            exchange.status == 200
+            and isinstance(exchange.body, dict)
+            and isinstance(exchange.body.get("id"), str)
+        ):
+            self.targets.append(exchange.body["id"])
+            return str(exchange.body["id"])
+        return None
+
+    def pick(self) -> str:
+        """A live target id (most of the time) or an absent one."""
+        tracker = self.ctx.tracker
+        if tracker.chance(0.25):
+            return absent_id()
+        alive = [t for t in self.targets if t in tracker.alive()]
+        if not alive:
+            created = self._create()
+            return created or absent_id()
+        return tracker.pick(alive)
+
+
+def _case_curl(ctx: CheckContext, case: Any) -> str:
+    url = ctx.config.base_url + case.formatted_path
+    if case.query:
+        url += "?" + str(httpx.QueryParams({k: v for k, v in case.query.items()}))
+    extra = {
+        k: str(v)
+        for k, v in (case.headers or {}).items()
+        if k.lower() not in ("authorization", "content-type")
+    }
+    body = case.body if not _is_unset(case.body) else None
+    raw = None
+    if body is not None and not isinstance(body, dict | list):
+        raw, body = str(body).encode(), None
+    return ctx.redactor(
+        curl(
+            case.method,
+            url,
+            body=body,
+            raw_body=raw,
+            content_type=case.media_type if (body is not None or raw) else None,
+            headers=extra,
+            insecure=ctx.config.insecure,
+        )
+    )
+
+
+def _is_unset(value: Any) -> bool:
+    return type(value).__name__ == "NotSet"
+
+
+def _to_exchange(case: Any, response: Any, base_url: str) -> Exchange:
+    try:
+        body = response.json()
+    except Exception:  # noqa: BLE001 - any undecodable body is "not JSON"
+        body = None
+    headers = httpx.Headers([(k, v) for k, values in response.headers.items() for v in values])
+    return Exchange(
+        method=case.method,
+        path=case.formatted_path,
+        url=base_url + case.formatted_path,
+        role="full",
+        status=response.status_code,
+        headers=headers,
+        content=response.content or b"",
+        body=body,
+        request_body=case.body if isinstance(case.body, dict) else None,
+    )
+
+
+def run_schemathesis(
+    ctx: CheckContext,
+    checks: Iterable[str],
+    observe: Callable[[Exchange], None],
+    *,
+    fuzz: bool = False,
+    max_time: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Finding]:
+    """Run the schemathesis phases; the distinct failures as findings."""
+    import schemathesis
+    from schemathesis.engine import events
+    from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+
+    config = schemathesis.Config.from_dict(
+        schemathesis_config(ctx, checks, fuzz=fuzz, max_time=max_time)
+    )
+    document = copy.deepcopy(load_spec(ctx.config.spec_path or CREDENTIALS_SPEC))
+    schema = schemathesis.openapi.from_dict(document, config=config)
+    pool = TargetPool(ctx)
+    counter = iter(range(1, 10**9))
+
+    def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+        if "{id}" in case.operation.path:
+            current = (case.path_parameters or {}).get("id")
+            if not (
+                isinstance(current, str) and (ctx.tracker.owns(current) or is_absent_id(current))
+            ):
+                case.path_parameters = {**(case.path_parameters or {}), "id": pool.pick()}
+        body = case.body
+        if (
+            case.method in ("POST", "PUT")
+            and isinstance(body, dict)
+            and isinstance(body.get("name"), str)
+            and body["name"]
+        ):
+            case.body = {**body, "name": run_name(ctx.run_id, f"st-{next(counter)}")}
+
+    def after_call(context: Any, case: Any, response: Any) -> None:
+        exchange = _to_exchange(case, response, ctx.config.base_url)
+        if (
+            case.method == "POST"
+            and case.operation.path == CREDENTIALS
+            and response.status_code == 200
+            and isinstance(exchange.body, dict)
+            and isinstance(exchange.body.get("id"), str)
+        ):
+            ctx.tracker.add(exchange.body["id"])
+        if case.method == "DELETE" and response.status_code == 200:
+            ctx.tracker.deleted(str((case.path_parameters or {}).get("id")))
+        observe(exchange)
+
+    findings: dict[tuple[str, str, str], Finding] = {}
+    with _RUN_LOCK:
+        GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
+        GLOBAL_HOOK_DISPATCHER.register_hook_with_name(after_call, "after_call")
+        try:
+            for event in schemathesis.engine.from_schema(schema).execute():
+                if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+                    _collect(ctx, event.recorder, findings)
+                    if progress is not None:
+                        progress(event.recorder.label)
+                elif isinstance(event, events.NonFatalError):
+                    _network_finding(ctx, event, findings)
+                elif isinstance(event, events.FatalError):
+                    raise RuntimeError(
+                        f"schemathesis stopped: {event.exception}"
+                    ) from event.exception
+                elif isinstance(event, events.Interrupted):
+                    raise KeyboardInterrupt
+        finally:
+            GLOBAL_HOOK_DISPATCHER.unregister(before_call)
+            GLOBAL_HOOK_DISPATCHER.unregister(after_call)
+    return list(findings.values())
+
+
+def _collect(
+    ctx: CheckContext, recorder: Any, findings: dict[tuple[str, str, str], Finding]
+) -> None:
+    for case_id, nodes in recorder.checks.items():
+        for node in nodes:
+            if node.failure_info is None or str(node.status) != "failure":
+                continue
+            failure = node.failure_info.failure
+            case_node = recorder.cases.get(case_id)
+            if case_node is None:
+                continue
+            case = case_node.value
+            operation = case.operation.label
+            key = (node.name, operation, failure.title)
+            if key in findings:
+                continue
+            interaction = recorder.interactions.get(case_id)
+            status = (
+                interaction.response.status_code
+                if interaction is not None and interaction.response is not None
+                else None
+            )
+            findings[key] = Finding(
+                check=node.name,
+                operation=operation,
+                requirement=SCHEMA_CHECKS.get(node.name, failure.title),
+                observed=ctx.redactor(f"{failure.title}: {failure.message}".strip()[:600]),
+                curl=_case_curl(ctx, case),
+                status=status,
+            )
+
+
+def _network_finding(
+    ctx: CheckContext, event: Any, findings: dict[tuple[str, str, str], Finding]
+) -> None:
+    label = str(getattr(event, "label", "-"))
+    kind = type(event.value).__name__
+    key = (SERVER_RESPONDS, label, kind)
+    if key not in findings:
+        findings[key] = Finding(
+            check=SERVER_RESPONDS,
+            operation=label,
+            requirement="Every request gets an answer within --timeout: no dropped connection, no timeout.",
+            observed=ctx.redactor(f"{kind}: {str(event.value)[:300]}"),
+        )
+
+
+def _elapsed(start: float) -> float:
+    return time.monotonic() - start

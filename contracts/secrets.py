@@ -1,0 +1,128 @@
+"""Secrets never leave the server: response scanning, redaction on read, ciphertext format."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from contracts.checks import check, passive
+from contracts.client import Exchange
+from contracts.context import CheckContext, input_of, pick_type
+from contracts.crypto import PREFIX, decode_salted
+from mockserver.catalog import BULLETS, MARKER
+
+_GROUP = "secrets"
+_BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}")
+
+REQ_NO_LEAK = (
+    "No secret the suite wrote appears in any response body or header, in clear or "
+    "base64-decoded (e.g. inside encryptedData)."
+)
+
+
+def _decoded_runs(content: bytes) -> list[bytes]:
+    """The base64-decoding of every long base64-looking run in `content`."""
+    out = []
+    for match in _BASE64_RUN.finditer(content):
+        run = match.group(0)
+        run = run[: len(run) - len(run) % 4] if not run.endswith(b"=") else run
+        try:
+            out.append(base64.b64decode(run, validate=False))
+        except (binascii.Error, ValueError):
+            continue
+    return out
+
+
+def find_leaks(exchange: Exchange, secrets: set[str]) -> list[str]:
+    """Where each of `secrets` shows in `exchange`'s answer (never the secret itself)."""
+    if not secrets:
+        return []
+    problems = []
+    header_text = "\n".join(f"{k}: {v}" for k, v in exchange.headers.items()).encode()
+    decoded = _decoded_runs(exchange.content)
+    for secret in secrets:
+        needle = secret.encode()
+        if needle in exchange.content:
+            problems.append(
+                f"a secret the suite wrote appears in clear in the body ({len(secret)} chars, masked)"
+            )
+        elif needle in header_text:
+            problems.append("a secret the suite wrote appears in a response header")
+        elif any(needle in blob for blob in decoded):
+            problems.append(
+                "a secret the suite wrote appears base64-decoded in the body (e.g. in encryptedData)"
+            )
+    return sorted(set(problems))
+
+
+@passive("no-secret-in-responses", group=_GROUP, requirement=REQ_NO_LEAK)
+def no_secret_in_responses(ctx: CheckContext, exchange: Exchange) -> list[str]:
+    return find_leaks(exchange, ctx.secrets)
+
+
+REQ_FORMAT = (
+    "encryptedData is OpenSSL 'Salted__' AES-256-CBC, base64: it starts with U2FsdGVkX1 and holds "
+    "an 8-byte salt and whole AES blocks."
+)
+
+
+@passive("encrypted-data-format", group=_GROUP, requirement=REQ_FORMAT)
+def encrypted_data_format(ctx: CheckContext, exchange: Exchange) -> list[str]:
+    body = exchange.body
+    if exchange.status != 200 or not isinstance(body, dict) or "encryptedData" not in body:
+        return []
+    value = body["encryptedData"]
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        return [f"encryptedData does not start with {PREFIX}"]
+    try:
+        decode_salted(value)
+    except ValueError as exc:
+        return [f"encryptedData {exc}"]
+    return []
+
+
+REQ_REDACT = (
+    "GET by id redacts secrets: password inputs show the marker, url inputs show the password as "
+    "six bullets; other inputs and undeclared keys as stored."
+)
+
+
+def _check_redacted(ctx: CheckContext, shown: dict[str, Any], expected: dict[str, Any]) -> None:
+    for key, want in expected.items():
+        got = shown.get(key, "<absent>")
+        if got != want:
+            what = "the marker" if want == MARKER else repr(want)
+            ctx.fail(
+                REQ_REDACT,
+                f"plainDataObj[{key!r}] is {got!r}, expected {what}",
+                operation="GET /api/v1/credentials/{id}",
+            )
+
+
+@check("get-redacts-secrets", group=_GROUP, requirement=REQ_REDACT)
+def get_redacts(ctx: CheckContext) -> None:
+    ctype = pick_type(ctx.catalog, "password", "string")
+    password_key, text_key = input_of(ctype, "password"), input_of(ctype, "string")
+    created = ctx.create(
+        ctype, {password_key: ctx.new_secret(), text_key: "credkit-user", "undeclared": "as-stored"}
+    )
+    shown = ctx.read(created["id"]).get("plainDataObj")
+    if not isinstance(shown, dict):
+        ctx.fail(
+            REQ_REDACT,
+            f"plainDataObj is {type(shown).__name__}, not an object",
+            operation="GET /api/v1/credentials/{id}",
+        )
+        return
+    _check_redacted(
+        ctx, shown, {password_key: MARKER, text_key: "credkit-user", "undeclared": "as-stored"}
+    )
+
+    url_type = pick_type(ctx.catalog, "url")
+    url_key = input_of(url_type, "url")
+    url, password = ctx.new_url()
+    created = ctx.create(url_type, {url_key: url})
+    shown = ctx.read(created["id"]).get("plainDataObj") or {}
+    _check_redacted(ctx, shown, {url_key: url.replace(password, BULLETS)})
