@@ -8,6 +8,7 @@ copy-paste curl of the documented example. Logs go to stderr: one access line pe
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import sys
@@ -94,4 +95,6 @@ def run(config: Config) -> None:
         lifespan="on",
         server_header=False,
     )
-    _Server(uv_config).run()
+    # uvicorn re-raises the Ctrl-C it handled once the shutdown is complete: exit cleanly.
+    with contextlib.suppress(KeyboardInterrupt):
+        _Server(uv_config).run()

@@ -1,0 +1,81 @@
+"""`mockserver.config.Config`: keyword-only, validated, from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockserver.config import Config
+from mockserver.errors import ConfigError
+
+
+def test_defaults() -> None:
+    config = Config()
+    assert (config.host, config.port, config.max_body, config.profile) == (
+        "127.0.0.1",
+        3000,
+        1_048_576,
+        "spec",
+    )
+
+
+def test_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        Config("0.0.0.0")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("values", "word"),
+    [
+        ({"port": -1}, "port"),
+        ({"port": 70000}, "port"),
+        ({"seed": -2}, "seed"),
+        ({"latency_ms": -1.0}, "latency_ms"),
+        ({"max_body": 0}, "max_body"),
+        ({"log_level": "loud"}, "log_level"),
+        ({"profile": "flowise-9"}, "profile"),
+        ({"secret_key": ""}, "secret_key"),
+        ({"admin_token": ""}, "admin_token"),
+        ({"cors_origins": ("localhost",)}, "cors_origins"),
+    ],
+)
+def test_bad_values_are_config_errors(values: dict[str, object], word: str) -> None:
+    with pytest.raises(ConfigError, match=word) as caught:
+        Config(**values)  # type: ignore[arg-type]
+    assert caught.value.exit_code == 2
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    text = repr(Config(secret_key="s3cret-passphrase", admin_token="t0ken-value"))
+    assert "s3cret-passphrase" not in text and "t0ken-value" not in text
+
+
+def test_from_env_reads_documented_names() -> None:
+    config = Config.from_env(
+        {
+            "CREDKIT_PORT": "0",
+            "CREDKIT_SECRET_KEY": "k",
+            "CREDKIT_CORS_ORIGIN": "https://a.example https://b.example",
+            "CREDKIT_MAX_BODY": "10",
+            "CREDKIT_STATE_FILE": "/tmp/x.jsonl",
+            "CREDKIT_LATENCY": "2.5",
+            "CREDKIT_ACCESS_LOG": "false",
+            "CREDKIT_LOG_LEVEL": "WARNING",
+        }
+    )
+    assert config.port == 0 and config.secret_key == "k" and config.max_body == 10
+    assert config.cors_origins == ("https://a.example", "https://b.example")
+    assert config.state_file == Path("/tmp/x.jsonl") and config.latency_ms == 2.5
+    assert config.access_log is False and config.log_level == "warning"
+
+
+def test_from_env_names_the_bad_variable() -> None:
+    with pytest.raises(ConfigError, match="CREDKIT_PORT"):
+        Config.from_env({"CREDKIT_PORT": "eighty"})
+
+
+def test_from_mapping_suggests_a_name() -> None:
+    with pytest.raises(ConfigError, match="did you mean 'max_body'"):
+        Config.from_mapping({"max_bdy": 1})
+    assert Config.from_mapping({"port": 1}).port == 1

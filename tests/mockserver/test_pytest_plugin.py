@@ -1,0 +1,29 @@
+"""The `credkit_mock` fixture (`mockserver.pytest_plugin`): a real server, reset per test."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mockserver.pytest_plugin import MockServer
+
+CRED = "/api/v1/credentials/cred-789"
+
+
+@pytest.mark.parametrize("round_", [1, 2])
+def test_each_test_starts_from_the_fixtures(credkit_mock: MockServer, round_: int) -> None:
+    assert credkit_mock.base_url.startswith("http://127.0.0.1:")
+    with httpx.Client(base_url=credkit_mock.base_url) as http:
+        assert http.get(CRED, headers=credkit_mock.headers()).json()["name"] == "OpenAI Key"
+        response = http.put(
+            CRED, json={"name": f"changed {round_}"}, headers=credkit_mock.headers("full")
+        )
+        assert response.status_code == 200
+    assert credkit_mock.state.store.get("cred-789", "workspace-123").name == f"changed {round_}"
+
+
+def test_keys_by_role(credkit_mock: MockServer) -> None:
+    with httpx.Client(base_url=credkit_mock.base_url) as http:
+        assert http.put(CRED, json={}, headers=credkit_mock.headers("readonly")).status_code == 403
+        assert http.get(CRED, headers=credkit_mock.headers("other_workspace")).status_code == 404
+    assert set(credkit_mock.keys) == {"full", "admin", "readonly", "other_workspace"}

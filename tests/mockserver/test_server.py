@@ -1,0 +1,198 @@
+"""`credkit serve` and `mockserver.server`: options, env vars, banner; end-to-end runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+import mockserver
+from mockserver.app import create_app
+from mockserver.cli import cli
+from mockserver.config import Config
+from mockserver.server import banner
+
+URL = re.compile(r"listening on (http://127\.0\.0\.1:(\d+))")
+
+
+def test_serve_builds_the_config_from_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[Config] = []
+    monkeypatch.setattr(mockserver, "run", seen.append)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "serve",
+            "--port",
+            "0",
+            "--seed",
+            "3",
+            "--cors-origin",
+            "https://a.example",
+            "--cors-origin",
+            "*",
+            "--max-body",
+            "99",
+            "--latency",
+            "5",
+            "--log-level",
+            "WARNING",
+            "--state-file",
+            str(tmp_path / "s"),
+        ],
+        auto_envvar_prefix="CREDKIT",
+    )
+    assert result.exit_code == 0, result.output
+    (config,) = seen
+    assert (config.port, config.seed, config.max_body, config.latency_ms) == (0, 3, 99, 5.0)
+    assert config.cors_origins == ("https://a.example", "*") and config.log_level == "warning"
+
+
+def test_serve_reads_documented_env_vars(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Config] = []
+    monkeypatch.setattr(mockserver, "run", seen.append)
+    env = {
+        "CREDKIT_PORT": "0",
+        "CREDKIT_SECRET_KEY": "env-key",
+        "CREDKIT_ADMIN_TOKEN": "tok",
+        "CREDKIT_MAX_BODY": "7",
+    }
+    result = CliRunner().invoke(cli, ["serve"], env=env, auto_envvar_prefix="CREDKIT")
+    assert result.exit_code == 0, result.output
+    assert (seen[0].port, seen[0].secret_key, seen[0].admin_token, seen[0].max_body) == (
+        0,
+        "env-key",
+        "tok",
+        7,
+    )
+
+
+def test_serve_refuses_bad_options() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--port", "-1"])
+    assert result.exit_code == 2 and "--port" in result.output
+
+
+def test_corrupt_state_file_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "state.jsonl"
+    path.write_text("garbage\n")
+    result = CliRunner().invoke(
+        cli, ["serve", "--port", "0", "--state-file", str(path), "--secret-key", "k"]
+    )
+    assert result.exit_code == 2
+    assert str(path) in result.output and "line 1" in result.output
+
+
+def test_banner_shows_url_keys_and_curl_never_the_passphrase() -> None:
+    app = create_app(Config(secret_key="do-not-print-me", port=0))
+    text = banner("http://127.0.0.1:4321", app.state)
+    assert "http://127.0.0.1:4321" in text
+    for key in ("dev-admin-key", "YOUR_API_KEY", "dev-readonly-key"):
+        assert key in text
+    assert "curl -X PUT 'http://127.0.0.1:4321/api/v1/credentials/cred-789'" in text
+    assert "do-not-print-me" not in text and "--secret-key" in text
+
+
+def test_seed_adds_deterministic_generated_credentials() -> None:
+    one = create_app(Config(seed=5, secret_key="k")).state.store
+    two = create_app(Config(seed=5, secret_key="k")).state.store
+    assert len(one) == 12
+    assert sorted(c.id for c in one.all()) == sorted(c.id for c in two.all())
+
+
+# -- end to end: a real `credkit serve --port 0` ---------------------------------------------
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mockserver",
+                "serve",
+                "--port",
+                "0",
+                "--secret-key",
+                "e2e-passphrase",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            found = URL.search(log.read_text())
+            if found:
+                yield found.group(1), proc, log
+                break
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.02)
+        else:
+            pytest.fail("no banner:\n" + log.read_text())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.mark.e2e
+def test_documented_curl_examples_against_a_real_server(served: Any) -> None:
+    url, _, log = served
+    headers = {"Authorization": "Bearer YOUR_API_KEY", "Content-Type": "application/json"}
+    first = httpx.put(
+        f"{url}/api/v1/credentials/cred-789",
+        content='{\n    "name": "OpenAI Production Key"\n  }',
+        headers=headers,
+    )
+    assert first.status_code == 200 and first.json()["name"] == "OpenAI Production Key"
+    second = httpx.put(
+        f"{url}/api/v1/credentials/cred-789",
+        content='{"name": "OpenAI Production Key", '
+        '"plainDataObj": {"openAIApiKey": "sk-new-key-..."}}',
+        headers=headers,
+    )
+    body = second.json()
+    assert second.status_code == 200 and body["encryptedData"].startswith("U2FsdGVkX1")
+    assert set(body) == {
+        "id",
+        "name",
+        "credentialName",
+        "encryptedData",
+        "createdDate",
+        "updatedDate",
+        "workspaceId",
+    }
+    time.sleep(0.1)
+    output = log.read_text()
+    assert "PUT /api/v1/credentials/cred-789 200" in output
+    for secret in ("sk-new-key", "e2e-passphrase"):
+        assert secret not in output
+    assert (
+        output.count("YOUR_API_KEY") == output[: output.index("try:")].count("YOUR_API_KEY") + 1
+    )  # banner only
+
+
+@pytest.mark.e2e
+def test_real_server_stops_cleanly_on_sigint(served: Any) -> None:
+    url, proc, _ = served
+    assert httpx.get(f"{url}/api/v1/ping").text == "pong"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=10) == 0
