@@ -237,17 +237,18 @@ def serve(
     mockserver.run(config)
 
 
-def _register_contract_commands() -> None:
-    try:
-        from contracts.cli import fuzz, verify
-    except ImportError:  # the contract suite is not built yet
-        return
+def _add_contract_commands() -> None:
+    # contracts.cli imports nothing heavy (schemathesis loads only when a run starts).
+    from contracts.cli import fuzz, verify
+
     cli.add_command(verify)
     cli.add_command(fuzz)
 
 
+_add_contract_commands()
+
+
 def main() -> None:
-    _register_contract_commands()
     cli(prog_name="credkit")
 
 
