@@ -1,12 +1,14 @@
 """Self-fuzzing: schemathesis against the mock in-process, every phase, positive and negative.
 
-The default run is bounded (a few hundred cases, well under a minute). For a long run set
-`CREDKIT_FUZZ_EXAMPLES` (e.g. 200: well over 10,000 cases) and run `-m slow`.
+The default run is bounded (about 1,500 cases, well under a minute). The long run
+(`pytest -m slow tests/hardening/test_fuzz.py`) goes on until CREDKIT_FUZZ_CASES cases (default
+10,000; CREDKIT_FUZZ_EXAMPLES examples per operation, default 200).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import pytest
@@ -95,9 +97,17 @@ def test_the_harness_reports_a_5xx(make_app: Any) -> None:
 
 @pytest.mark.slow
 def test_long_fuzz_run(make_app: Any) -> None:
+    """Rounds of (full key, no key, read-only key, wrong key) with new seeds until
+    CREDKIT_FUZZ_CASES cases (default 10,000) have run, or CREDKIT_FUZZ_MAX_SECONDS passed."""
     examples = int(os.environ.get("CREDKIT_FUZZ_EXAMPLES", "200"))
+    target = int(os.environ.get("CREDKIT_FUZZ_CASES", "10000"))
+    deadline = time.monotonic() + float(os.environ.get("CREDKIT_FUZZ_MAX_SECONDS", "3600"))
     total, server_errors, failures = 0, 0, []
-    for seed, headers in enumerate([FULL, None, READ_ONLY, WRONG]):
+    variants = [FULL, None, READ_ONLY, WRONG]
+    for seed in range(1000):  # bounded; the targets below end it
+        if total >= target or time.monotonic() > deadline:
+            break
+        headers = variants[seed % len(variants)]
         app = make_app(access_log=False)
         phases = PHASES if headers is FULL else ("examples", "coverage", "fuzzing")
         positive = [200, 201, 204, 404] if headers is FULL else [200, 401, 403, 404]
@@ -111,11 +121,10 @@ def test_long_fuzz_run(make_app: Any) -> None:
                 positive_statuses=positive,
             ),
         )
-        print(headers and next(iter(headers.values())).split()[-1], result.summary())
+        print(headers and next(iter(headers.values())).split()[-1], result.summary(), flush=True)
         total += result.cases
         server_errors += result.server_errors
         failures += result.failures + [("error", e, "") for e in result.errors]
     print(f"TOTAL {total} cases, {server_errors} 5xx, {len(failures)} failures")
     assert server_errors == 0 and not failures, failures[:20]
-    if examples >= 200:
-        assert total >= 10_000
+    assert total >= target, f"only {total} cases before the time limit"
