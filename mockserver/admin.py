@@ -65,13 +65,14 @@ class AdminApp:
                 403, "The admin API answers loopback clients only (start with --admin-token)."
             )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> int:
+        """Answer one admin request; the status sent (0 when the client went away)."""
         from mockserver.app import read_body
 
         try:
             body = await read_body(scope, receive, self.state.config.max_body)
         except ConnectionAbortedError:
-            return
+            return 0
         headers = dict(scope["headers"])
         try:
             if body is None:
@@ -82,6 +83,7 @@ class AdminApp:
         except ApiError as exc:
             reply = exc.reply()
         await send_reply(send, reply)
+        return reply.status
 
     def dispatch(self, scope: Scope, headers: dict[bytes, bytes], body: bytes) -> Reply:
         self.check_access(scope, headers)

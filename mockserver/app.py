@@ -133,9 +133,13 @@ class MockApp:
         if scope["type"] == "http":
             path: str = scope["path"]
             if path.startswith("/__admin"):
-                await self.admin(scope, receive, send)
+                started = time.perf_counter()
+                status = await self.admin(scope, receive, send)
+                self.log_access(scope["method"], path, status, started)
             elif path in ("/openapi.yaml", "/openapi.json"):
-                await self.serve_spec(scope, send)
+                started = time.perf_counter()
+                status = await self.serve_spec(scope, send)
+                self.log_access(scope["method"], path, status, started)
             else:
                 await self.api(scope, receive, send)
         elif scope["type"] == "lifespan":
@@ -152,7 +156,13 @@ class MockApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def serve_spec(self, scope: Scope, send: Send) -> None:
+    def log_access(self, method: str, path: str, status: int, started: float) -> None:
+        """One line per request: method, path (never the query), status, milliseconds."""
+        if self.state.config.access_log:
+            elapsed = (time.perf_counter() - started) * 1000
+            access_log.info("%s %s %d %.1fms", method, path, status, elapsed)
+
+    async def serve_spec(self, scope: Scope, send: Send) -> int:
         if scope["method"] not in ("GET", "HEAD"):
             reply = error_reply(405, "Method not allowed; allowed: GET.", ((b"allow", b"GET"),))
         else:
@@ -165,6 +175,7 @@ class MockApp:
             body, content_type = self._docs[path]
             reply = Reply(200, body, content_type)
         await send_reply(send, reply)
+        return reply.status
 
     async def api(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()

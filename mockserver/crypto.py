@@ -45,10 +45,11 @@ def evp_bytes_to_key(
     passphrase: bytes, salt: bytes, key_len: int = 32, iv_len: int = 16
 ) -> tuple[bytes, bytes]:
     """OpenSSL's EVP_BytesToKey with MD5 and one iteration (what crypto-js uses)."""
-    derived = b""
-    block = b""
+    secret = passphrase + salt
+    block = hashlib.md5(secret).digest()
+    derived = block
     while len(derived) < key_len + iv_len:
-        block = hashlib.md5(block + passphrase + salt).digest()
+        block = hashlib.md5(block + secret).digest()
         derived += block
     return derived[:key_len], derived[key_len : key_len + iv_len]
 
@@ -57,8 +58,9 @@ def encrypt(plaintext: str, passphrase: str, *, salt: bytes | None = None) -> st
     """base64("Salted__" + salt + AES-256-CBC(plaintext)) with a fresh random salt."""
     salt = os.urandom(8) if salt is None else salt
     key, iv = evp_bytes_to_key(passphrase.encode("utf-8"), salt)
-    padder = padding.PKCS7(128).padder()
-    data = padder.update(plaintext.encode("utf-8")) + padder.finalize()
+    data = plaintext.encode("utf-8")
+    pad = 16 - len(data) % 16  # PKCS#7
+    data += bytes((pad,)) * pad
     encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
     body = encryptor.update(data) + encryptor.finalize()
     return base64.b64encode(MAGIC + salt + body).decode("ascii")

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 import orjson
@@ -29,6 +30,7 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+@lru_cache(maxsize=8192)
 def format_ms(ms: int) -> str:
     """RFC 3339 UTC with milliseconds: `2024-01-20T17:30:00.000Z`."""
     seconds, millis = divmod(ms, 1000)

@@ -74,7 +74,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         kind = "an array" if isinstance(value, list) else "null" if value is None else "a scalar"
         raise ApiError(400, f"Request body must be a JSON object, not {kind}.")
-    if _depth_exceeds(value, MAX_DEPTH):
+    # Nesting deeper than MAX_DEPTH needs more than MAX_DEPTH opening brackets.
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _depth_exceeds(value, MAX_DEPTH):
         raise ApiError(400, f"Request body is nested too deeply (limit {MAX_DEPTH} levels).")
     return value
 
