@@ -26,12 +26,13 @@ def _decoded_runs(content: bytes) -> list[bytes]:
     """The base64-decoding of every long base64-looking run in `content`."""
     out = []
     for match in _BASE64_RUN.finditer(content):
-        run = match.group(0)
-        run = run[: len(run) - len(run) % 4] if not run.endswith(b"=") else run
-        try:
-            out.append(base64.b64decode(run, validate=False))
-        except (binascii.Error, ValueError):
-            continue
+        for offset in range(4):  # the encoded data may start anywhere in the run
+            run = match.group(0)[offset:].rstrip(b"=")
+            run = run[: len(run) - len(run) % 4]
+            try:
+                out.append(base64.b64decode(run, validate=False))
+            except (binascii.Error, ValueError):
+                continue
     return out
 
 

@@ -17,10 +17,11 @@ def serving(app: Any) -> Iterator[str]:
     """Serve `app`; yield its base URL; stop it afterwards."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_level="error", access_log=False, lifespan="off", loop="asyncio", http="h11"
+        app, log_level="error", access_log=False, lifespan="off", loop="asyncio", http="httptools"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -1,0 +1,33 @@
+"""Each deliberately broken implementation is caught, by the check that names its defect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from contracts.config import VerifyConfig
+from contracts.runner import run
+from tests.contracts.broken_apps import DEFECTS
+from tests.contracts.servers import serving
+
+# Passive checks judge the traffic of other checks: give them some.
+TRAFFIC = ("update-partial-merge", "get-redacts-secrets", "auth-required", "update-fresh-ciphertext")
+
+
+def test_there_are_at_least_twenty_defects() -> None:
+    assert len(DEFECTS) >= 20
+
+
+@pytest.mark.parametrize("name", sorted(DEFECTS))
+def test_defect_is_caught_by_its_check(name: str, make_config: Callable[..., VerifyConfig]) -> None:
+    defect = DEFECTS[name]
+    checks = (defect.check, *TRAFFIC) if defect.check in ("no-secret-in-responses", "error-shape") else (defect.check,)
+    phases = ("examples", "fuzzing") if defect.schema else ("examples",)
+    with serving(defect.build()) as url:
+        result = run(make_config(url, include_checks=checks, phases=phases))
+    assert result.exit_code == 1, [(o.check.name, o.status, o.reason) for o in result.outcomes]
+    outcome = next(o for o in result.outcomes if o.check.name == defect.check)
+    assert outcome.status == "failed"
+    assert outcome.findings and all(f.check == defect.check for f in outcome.findings)
+    assert not result.leftovers

@@ -1,0 +1,129 @@
+"""A whole run against a correct mock: passes, touches only what it created, leaves no trace."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from contracts import runner as runner_module
+from contracts.checks import get_check
+from contracts.config import VerifyConfig
+from contracts.runner import run
+from contracts.safety import ABSENT_PREFIX
+from tests.contracts.broken_apps import PASSPHRASE, Request, Response, Rewrite, mock
+from tests.contracts.servers import serving
+
+Seen = list[tuple[str, str, Any]]
+
+
+def recording(seen: Seen) -> Rewrite:
+    def note(req: Request, res: Response) -> Response:
+        try:
+            body = json.loads(req[3]) if req[3] else None
+        except (ValueError, RecursionError):
+            body = None
+        seen.append((req[0], req[1], body))
+        return res
+
+    return Rewrite(mock(), on_response=note)
+
+
+def state_of(app: Any) -> dict[str, Any]:
+    return {c.id: (c.name, c.credential_name, c.data, c.updated_ms) for c in app.state.store.all()}
+
+
+def test_full_run_against_the_mock_passes_and_is_safe(make_config: Callable[..., VerifyConfig]) -> None:
+    seen: Seen = []
+    app = recording(seen)
+    seeded = state_of(app)
+    with serving(app) as url:
+        result = run(make_config(url, secret_key=PASSPHRASE))
+    assert result.exit_code == 0, [(f.check, f.observed) for f in result.failures()]
+    assert {o.status for o in result.outcomes} == {"passed"}
+    assert not result.leftovers
+    # the seeded data is exactly as before: nothing listed or seeded was touched
+    assert state_of(app) == seeded
+    created: set[str] = set()
+    for method, path, body in seen:
+        if method == "POST" and path == "/api/v1/credentials" and isinstance(body, dict) and isinstance(body.get("name"), str) and body["name"]:
+            assert body["name"].startswith(f"credkit-verify-{result.run_id}-"), body["name"]
+    for cid in seeded:
+        assert not any(path.endswith("/" + cid) for _, path, _ in seen), f"touched seeded credential {cid}"
+    item_paths = [p for _, p, _ in seen if p.startswith("/api/v1/credentials/")]
+    assert any(p.rsplit("/", 1)[-1].startswith(ABSENT_PREFIX) for p in item_paths)
+    assert result.created > 10 and not created
+
+
+def test_interrupted_run_still_cleans_up(make_config: Callable[..., VerifyConfig], monkeypatch: pytest.MonkeyPatch) -> None:
+    app = mock()
+    seeded = state_of(app)
+    item = get_check("update-response-id")
+
+    def interrupt(ctx: Any) -> None:
+        ctx.create("openAIApi", {"openAIApiKey": ctx.new_secret()})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner_module, "_run_active", lambda ctx, check: interrupt(ctx) if check is item else None)
+    with serving(app) as url:
+        result = run(make_config(url, include_checks=("update-partial-merge", "update-response-id")))
+    assert result.exit_code == 2 and result.abort_reason == "interrupted"
+    assert state_of(app) == seeded
+
+
+def test_failed_cleanup_is_reported_and_turns_success_into_2(make_config: Callable[..., VerifyConfig]) -> None:
+    def refuse_delete(req: Request, res: Response) -> Response:
+        if req[0] == "DELETE":
+            return 503, res[1], b'{"statusCode":503,"success":false,"message":"no","stack":{}}'
+        return res
+
+    with serving(Rewrite(mock(), on_response=refuse_delete)) as url:
+        result = run(make_config(url, include_checks=("update-response-id",)))
+    assert result.exit_code == 2
+    assert len(result.leftovers) == 1
+
+
+def test_unreachable_server_exits_2(make_config: Callable[..., VerifyConfig]) -> None:
+    with serving(mock()) as url:
+        pass  # the port is free again
+    result = run(make_config(url, include_checks=("update-response-id",), timeout=2))
+    assert result.exit_code == 2
+    assert result.abort_reason and "ConnectError" in result.abort_reason
+
+
+def test_refused_key_exits_2(mock_url: str, make_config: Callable[..., VerifyConfig]) -> None:
+    result = run(make_config(mock_url, api_key="credkit-not-a-key", include_checks=("update-response-id",)))
+    assert result.exit_code == 2
+    assert "--api-key was refused" in (result.abort_reason or "")
+    assert "credkit-not-a-key" not in (result.abort_reason or "")
+
+
+def test_setup_5xx_is_a_violation(make_config: Callable[..., VerifyConfig]) -> None:
+    def fail_create(req: Request, res: Response) -> Response:
+        if req[0] == "POST":
+            return 500, res[1], b'{"statusCode":500,"success":false,"message":"boom","stack":{}}'
+        return res
+
+    with serving(Rewrite(mock(), on_response=fail_create)) as url:
+        result = run(make_config(url, include_checks=("update-response-id",)))
+    assert result.exit_code == 1
+    assert result.failures()[0].status == 500
+
+
+def test_checks_needing_a_missing_key_are_skipped_never_passed(mock_url: str, make_config: Callable[..., VerifyConfig]) -> None:
+    checks = ("readonly-cannot-write", "workspace-isolation", "update-marker-keeps-secret", "update-response-id")
+    result = run(make_config(mock_url, readonly_api_key=None, foreign_api_key=None, include_checks=checks))
+    status = {o.check.name: (o.status, o.reason) for o in result.outcomes}
+    assert status["readonly-cannot-write"] == ("skipped", "needs --readonly-api-key")
+    assert status["workspace-isolation"] == ("skipped", "needs --foreign-api-key")
+    assert status["update-marker-keeps-secret"] == ("skipped", "needs --secret-key")
+    assert status["update-response-id"][0] == "passed"
+    assert result.exit_code == 0
+
+
+def test_a_wrong_secret_key_is_reported(mock_url: str, make_config: Callable[..., VerifyConfig]) -> None:
+    result = run(make_config(mock_url, secret_key="not-the-passphrase", include_checks=("update-stored-data-exact",)))
+    assert result.exit_code == 1
+    assert "could not decrypt" in result.failures()[0].observed
