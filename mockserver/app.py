@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,8 +212,15 @@ class MockApp:
                     reply = self.profile.handle(call)
                 except ApiError as exc:
                     reply = exc.reply()
-                except Exception:
-                    log.exception("Unhandled error in %s %s", method, path)
+                except Exception as exc:
+                    # The type and the frames, never the message: it could quote a body value.
+                    log.error(
+                        "Unhandled %s in %s %s:\n%s",
+                        type(exc).__name__,
+                        method,
+                        path,
+                        "".join(traceback.format_tb(exc.__traceback__)),
+                    )
                     reply = error_reply(
                         500, "Internal error in the mock server (a bug; see its log)."
                     )

@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 __all__ = ["MASK", "Journal", "JournalEntry", "mask_body", "mask_headers"]
@@ -22,8 +21,9 @@ SENSITIVE_HEADERS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
+class JournalEntry(NamedTuple):
+    """One request as recorded (raw; masked only when viewed). A tuple: cheap to make."""
+
     at: float
     method: str
     path: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import stat
 import subprocess
@@ -95,3 +96,36 @@ def test_generated_passphrase_is_saved_beside_the_state_file_and_reused(tmp_path
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     again, source = resolve_passphrase(None, state, {})
     assert again == first and source == str(key_file)
+
+
+def _node_with_crypto_js() -> dict[str, str] | None:
+    """Environment in which `node` can `require('crypto-js')`, or None (the test then skips).
+    Set NODE_PATH to a node_modules holding crypto-js (e.g. a Flowise install) to run it."""
+    node = shutil.which("node")
+    if node is None:
+        return None
+    env = {**os.environ}
+    probe = subprocess.run([node, "-e", "require('crypto-js')"], env=env, capture_output=True)
+    return env if probe.returncode == 0 else None
+
+
+NODE_ENV = _node_with_crypto_js()
+
+
+@pytest.mark.skipif(NODE_ENV is None, reason="node with crypto-js not available (set NODE_PATH)")
+def test_crypto_js_both_ways() -> None:
+    script = (
+        "const C=require('crypto-js');const [k,v]=process.argv.slice(1);"
+        "console.log(C.AES.decrypt(v,k).toString(C.enc.Utf8));"
+        "console.log(C.AES.encrypt(process.env.TEXT,k).toString());"
+    )
+    out = subprocess.run(
+        ["node", "-e", script, KEY, encrypt(TEXT, KEY)],
+        env={**(NODE_ENV or {}), "TEXT": TEXT},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    decrypted_by_node, encrypted_by_node = out.stdout.splitlines()
+    assert decrypted_by_node == TEXT
+    assert decrypt(encrypted_by_node, KEY) == TEXT
