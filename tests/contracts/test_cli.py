@@ -1,0 +1,135 @@
+"""`credkit verify` / `credkit fuzz` from the command line: exit codes first, then output."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from contracts.cli import fuzz, parse_duration, verify
+from tests.contracts.conftest import KEYS
+
+CREDKIT = str(Path(sys.executable).with_name("credkit"))
+ENV_KEYS = {
+    "CREDKIT_API_KEY": KEYS["api_key"],
+    "CREDKIT_READONLY_API_KEY": KEYS["readonly_api_key"],
+    "CREDKIT_FOREIGN_API_KEY": KEYS["foreign_api_key"],
+}
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(verify, list(args), env={**ENV_KEYS, **(env or {})}, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_list_checks_needs_no_server() -> None:
+    code, output = invoke("--list-checks")
+    assert code == 0
+    assert "update-partial-merge" in output and "negative_data_rejection" in output
+    assert "needs --api-key, --secret-key" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "--base-url is required"),
+        (("--base-url", "ftp://x"), "is not an http(s) URL"),
+        (("--base-url", "http://127.0.0.1:1", "--rate-limit", "fast"), "is not a rate"),
+        (("--base-url", "http://127.0.0.1:1", "--include-check", "update-partial-merg"), "Did you mean 'update-partial-merge'"),
+        (("--base-url", "http://127.0.0.1:1", "--header", "Authorization: x"), "not allowed"),
+        (("--base-url", "http://127.0.0.1:1", "--insecure", "--ca-cert", __file__), "exclude each other"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...], message: str) -> None:
+    code, output = invoke(*args)
+    assert code == 2
+    assert message in output
+
+
+def test_unknown_check_in_allow_file_exits_2(tmp_path: Path) -> None:
+    allow = tmp_path / "allow.yaml"
+    allow.write_text("allow:\n  - check: update-partial-merj\n    reason: x\n")
+    code, output = invoke("--base-url", "http://127.0.0.1:1", "--allow", str(allow))
+    assert code == 2
+    assert "Did you mean 'update-partial-merge'" in output
+
+
+def test_unreachable_server_exits_2(mock_url: str) -> None:
+    code, output = invoke("--base-url", "http://127.0.0.1:9", "--timeout", "2", "--include-check", "update-response-id")
+    assert code == 2
+    assert "Could not proceed" in output
+
+
+def test_verify_writes_reports_and_never_prints_keys(mock_url: str, tmp_path: Path) -> None:
+    code, output = invoke(
+        "--base-url", mock_url, "--include-check", "update-partial-merge", "--include-check", "readonly-can-read",
+        "--report", str(tmp_path / "r.json"), "--junit-xml", str(tmp_path / "j.xml"), "--rate-limit", "50/s",
+    )
+    assert code == 0, output
+    assert json.loads((tmp_path / "r.json").read_text())["exitCode"] == 0
+    assert (tmp_path / "j.xml").read_text().startswith("<?xml")
+    assert not any(key in output for key in KEYS.values())
+
+
+def test_durations() -> None:
+    assert parse_duration("10m") == 600 and parse_duration("90") == 90 and parse_duration("1h") == 3600
+
+
+def test_fuzz_stops_at_the_deadline(mock_url: str) -> None:
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        fuzz, ["--base-url", mock_url, "--duration", "4s", "--max-examples", "5", "--seed", "3"], env=ENV_KEYS, catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 60
+    assert "not_a_server_error" in result.output and "update-partial-merge" not in result.output
+
+
+# ---- end to end: a real `credkit serve --port 0` process -----------------------------------
+
+
+@pytest.fixture
+def served() -> Iterator[str]:
+    env = {**os.environ, "CREDKIT_SECRET_KEY": "e2e-passphrase"}
+    process = subprocess.Popen(
+        [CREDKIT, "serve", "--port", "0", "--log-level", "warning"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        url = None
+        deadline = time.monotonic() + 30
+        while url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+            url = found.group(1) if found else None
+        assert url, "no URL in the banner"
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@pytest.mark.e2e
+def test_verify_passes_against_credkit_serve_and_leaves_data_untouched(served: str) -> None:
+    before = httpx.get(f"{served}/__admin/state").json()
+    started = time.monotonic()
+    process = subprocess.run(
+        [CREDKIT, "verify", "--base-url", served, "--secret-key", "e2e-passphrase"],
+        env={**os.environ, **ENV_KEYS}, capture_output=True, text=True, timeout=120,
+    )
+    elapsed = time.monotonic() - started
+    assert process.returncode == 0, process.stdout[-3000:]
+    assert "all checks passed" in process.stdout
+    assert httpx.get(f"{served}/__admin/state").json() == before
+    print(f"verify against credkit serve: {elapsed:.1f}s")

@@ -1,0 +1,92 @@
+"""Reports: the JSON report matches docs/report-schema.json, JUnit XML parses, and no report
+carries a key or a secret the suite wrote."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema_rs
+import pytest
+from rich.console import Console
+
+from contracts.allow import parse_allow
+from contracts.config import VerifyConfig
+from contracts.report import print_console, to_json, write_json, write_junit
+from contracts.runner import RunResult, run
+from tests.contracts.broken_apps import leaks_secret_header, non_redacted_get
+from tests.contracts.conftest import KEYS
+from tests.contracts.servers import serving
+
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
+SECRET = re.compile(r"credkit-secret-[0-9a-f]{32}|Pw[0-9a-f]{32}")
+
+
+@pytest.fixture(scope="module")
+def result() -> RunResult:
+    checks = ("get-redacts-secrets", "no-secret-in-responses", "update-response-id", "update-marker-keeps-secret", "workspace-isolation")
+    allow = parse_allow({"allow": [{"check": "update-response-id", "reason": "not broken, never matches"}]})
+    with serving(non_redacted_get()) as url:
+        config = VerifyConfig(base_url=url, **{**KEYS, "foreign_api_key": None}, include_checks=checks, seed=1)
+        return run(config, allow=allow)
+
+
+def test_run_has_failed_and_skipped_checks(result: RunResult) -> None:
+    status = {o.check.name: o.status for o in result.outcomes}
+    assert status["get-redacts-secrets"] == "failed"
+    assert status["no-secret-in-responses"] == "failed"
+    assert status["update-marker-keeps-secret"] == "skipped"
+    assert status["workspace-isolation"] == "skipped"
+    assert result.exit_code == 1
+
+
+def test_json_report_matches_its_documented_schema(result: RunResult, tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    write_json(result, path)
+    document = json.loads(path.read_text())
+    validator = jsonschema_rs.validator_for(json.loads(SCHEMA.read_text()))
+    assert [e.message for e in validator.iter_errors(document)] == []
+    assert document["exitCode"] == 1 and document["summary"]["failed"] == 2
+    assert document["cleanup"] == {"created": result.created, "leftovers": []}
+
+
+def test_schema_rejects_a_report_missing_a_field(result: RunResult) -> None:
+    document = to_json(result)
+    del document["checks"][0]["findings"]
+    validator = jsonschema_rs.validator_for(json.loads(SCHEMA.read_text()))
+    assert not validator.is_valid(document)
+
+
+def test_junit_xml_has_one_testcase_per_check(result: RunResult, tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    write_junit(result, path)
+    suite = ET.parse(path).getroot().find("testsuite")
+    assert suite is not None
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert set(cases) == {o.check.name for o in result.outcomes}
+    assert cases["get-redacts-secrets"].find("failure") is not None
+    assert cases["workspace-isolation"].find("skipped") is not None
+    assert suite.get("failures") == "2"
+
+
+def test_no_report_carries_a_key_or_a_secret(result: RunResult, tmp_path: Path) -> None:
+    buffer = io.StringIO()
+    print_console(result, Console(file=buffer, width=300))
+    write_junit(result, tmp_path / "j.xml")
+    texts = [buffer.getvalue(), json.dumps(to_json(result)), (tmp_path / "j.xml").read_text()]
+    for text in texts:
+        assert not SECRET.search(text)
+        assert not any(key in text for key in KEYS.values())
+    assert "$API_KEY" in texts[0] and "The contract requires" in texts[0]
+
+
+def test_secret_in_a_header_is_found_but_never_shown(make_config: Callable[..., VerifyConfig]) -> None:
+    with serving(leaks_secret_header()) as url:
+        leaked = run(make_config(url, include_checks=("no-secret-in-responses", "update-partial-merge")))
+    finding = leaked.failures()[0]
+    assert "header" in finding.observed
+    assert not SECRET.search(json.dumps(to_json(leaked)))

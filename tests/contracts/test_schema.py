@@ -1,0 +1,61 @@
+"""The schemathesis integration: why each known false positive is configured away, and that the
+checks it keeps still catch what they are for. Also: reproductions are masked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from contracts import schema
+from contracts.config import VerifyConfig
+from contracts.runner import run
+from tests.contracts.broken_apps import ignores_auth
+from tests.contracts.servers import serving
+
+SCHEMATHESIS_DEFAULT_REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "422"]
+
+
+def test_negative_data_rejection_needs_412_to_pass_a_correct_server(
+    mock_url: str, make_config: Callable[..., VerifyConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(mock_url, include_checks=("negative_data_rejection",), phases=("coverage",))
+    assert run(config).exit_code == 0  # with 412/415/413 expected: the correct mock passes
+    monkeypatch.setattr(schema, "EXPECTED_REJECTIONS", SCHEMATHESIS_DEFAULT_REJECTIONS)
+    result = run(config)  # schemathesis' defaults: the contract's 412 for a missing body is "accepted"
+    assert result.exit_code == 1
+    assert {f.status for f in result.failures()} == {412}
+    assert all("Missing request body" in f.observed for f in result.failures())
+
+
+def test_positive_data_acceptance_needs_404_for_ids_that_name_nothing(
+    mock_url: str, make_config: Callable[..., VerifyConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = make_config(mock_url, include_checks=("positive_data_acceptance",), phases=("examples",))
+    assert run(config).exit_code == 0
+    monkeypatch.setattr(schema, "EXPECTED_ACCEPTANCE", ["2xx", "401", "403"])
+    result = run(config)  # a valid but absent id gets the contract's 404
+    assert result.exit_code == 1
+    assert {f.status for f in result.failures()} == {404}
+
+
+def test_ignored_auth_is_kept_because_it_catches_ignored_auth(make_config: Callable[..., VerifyConfig]) -> None:
+    with serving(ignores_auth()) as url:
+        result = run(make_config(url, include_checks=("ignored_auth",), phases=("examples",)))
+    assert result.exit_code == 1
+    assert {f.check for f in result.failures()} == {"ignored_auth"}
+
+
+def test_schemathesis_reproductions_are_masked(make_config: Callable[..., VerifyConfig]) -> None:
+    with serving(ignores_auth()) as url:
+        result = run(make_config(url, include_checks=("ignored_auth",), phases=("examples",)))
+    for finding in result.failures():
+        assert finding.curl is not None
+        assert "dev-admin-key" not in finding.curl and "$API_KEY" in finding.curl
+        assert "sk-example" not in finding.curl  # the spec example's plainDataObj value
+
+
+def test_rate_is_given_to_schemathesis_in_its_units() -> None:
+    assert schema._rate(10) == "10/s"
+    assert schema._rate(0.5) == "30/m"
+    assert schema._rate(1 / 600) == "6/h"
