@@ -19,7 +19,7 @@ __all__ = ["DEFAULT_MAX_BODY", "LOG_LEVELS", "PROFILES", "Config"]
 
 DEFAULT_MAX_BODY = 1_048_576
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
-PROFILES = ("spec",)
+PROFILES = ("spec", "flowise-3.1")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -119,4 +119,8 @@ PROFILES: dict[str, type[Profile]] = {"spec": Profile}
 
 
 def profile_for(name: str) -> type[Profile]:
+    if name == "flowise-3.1":  # imported on demand: the profile module imports this one
+        from mockserver.profiles.flowise31 import Flowise31Profile
+
+        return Flowise31Profile
     return PROFILES[name]

@@ -204,6 +204,13 @@ class Store:
                 self.sink.record_put(updated)
             return updated
 
+    def put(self, credential: StoredCredential) -> None:
+        """Insert or replace `credential` as given (for profiles that write their own way)."""
+        with self.lock:
+            self._by_id[credential.id] = credential
+            if self.sink is not None:
+                self.sink.record_put(credential)
+
     def delete(self, credential_id: str, workspace_id: str) -> bool:
         with self.lock:
             if self.get(credential_id, workspace_id) is None:
