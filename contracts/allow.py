@@ -61,7 +61,8 @@ def parse_allow(document: Any, source: str = "<allow>") -> AllowList:
         or not isinstance(document["allow"], list)
     ):
         raise ConfigError(
-            f"{source}: an allow file is a mapping with one key, `allow`, holding a list of entries."
+            f"{source}: an allow file is a mapping with one key, `allow`, "
+            "holding a list of entries."
         )
     known = {c.name for c in all_checks()}
     entries = []
@@ -84,7 +85,8 @@ def parse_allow(document: Any, source: str = "<allow>") -> AllowList:
         operation = raw.get("operation")
         if operation is not None and (not isinstance(operation, str) or " /" not in operation):
             raise ConfigError(
-                f'{where}: `operation` {operation!r} must look like "PUT /api/v1/credentials/{{id}}".'
+                f"{where}: `operation` {operation!r} must look like "
+                '"PUT /api/v1/credentials/{id}".'
             )
         entries.append(
             AllowEntry(check=raw["check"], reason=raw["reason"].strip(), operation=operation)

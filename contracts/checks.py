@@ -63,15 +63,15 @@ class Finding:
         return self.allowed_reason is not None
 
 
-class Skip(Exception):  # noqa: N818 - it is a control-flow signal, not an error
+class Skip(Exception):
     """The check cannot run here (a missing option, or nothing to test against)."""
 
 
-class Abort(Exception):  # noqa: N818
+class Abort(Exception):
     """The check cannot go on; the reason is already recorded as a finding."""
 
 
-class SetupRefused(Exception):  # noqa: N818
+class SetupRefused(Exception):
     """A setup request was refused with 401/403: the keys are wrong, the run cannot proceed."""
 
 

@@ -203,5 +203,6 @@ def verify(**opts: Any) -> None:
 )
 def fuzz(**opts: Any) -> None:
     """Long-running negative and stateful fuzzing under the same safety rules; every distinct
-    failure (5xx, timeouts, dropped connections, spec violations) is reported with a reproduction."""
+    failure (5xx, timeouts, dropped connections, spec violations) is reported with a
+    reproduction."""
     _invoke("fuzz", opts)

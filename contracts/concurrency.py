@@ -42,7 +42,8 @@ def concurrent_updates(ctx: CheckContext) -> None:
     if lost or shown.get("base") != "kept":
         ctx.fail(
             REQ_CONCURRENT,
-            f"{len(lost)} of {n} concurrent updates were lost (keys {[f'concurrent{i}' for i in lost[:5]]}...)"
+            f"{len(lost)} of {n} concurrent updates were lost "
+            f"(keys {[f'concurrent{i}' for i in lost[:5]]}...)"
             + ("; the original key 'base' was lost too" if shown.get("base") != "kept" else ""),
             operation="PUT /api/v1/credentials/{id}",
         )

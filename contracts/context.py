@@ -44,7 +44,7 @@ def pick_type(catalog: Catalog, *kinds: str) -> CredentialType:
 
 def input_of(ctype: CredentialType, kind: str) -> str:
     """The name of the first input of `ctype` of type `kind`."""
-    return next(i["name"] for i in ctype.raw["inputs"] if i["type"] == kind)
+    return str(next(i["name"] for i in ctype.raw["inputs"] if i["type"] == kind))
 
 
 @dataclass
@@ -185,7 +185,8 @@ class CheckContext:
             data = decrypt_json(str(value), self.config.secret_key)
         except ValueError as exc:
             self.fail(
-                "encryptedData decrypts with the server's passphrase (--secret-key) to a JSON object",
+                "encryptedData decrypts with the server's passphrase (--secret-key) "
+                "to a JSON object",
                 f"could not decrypt: {exc}",
                 operation="-",
             )

@@ -29,7 +29,7 @@ def evp_bytes_to_key(
     derived = b""
     block = b""
     while len(derived) < key_len + iv_len:
-        block = hashlib.md5(block + passphrase + salt).digest()  # noqa: S324 - the format says MD5
+        block = hashlib.md5(block + passphrase + salt).digest()
         derived += block
     return derived[:key_len], derived[key_len : key_len + iv_len]
 

@@ -148,12 +148,15 @@ def malformed(ctx: CheckContext) -> None:
     _expect_all(ctx, 400, REQ_400_JSON, cases)
 
 
-REQ_400_TYPES = "A body breaking the operation's schema (wrong types, empty name, missing fields, unknown type) gets 400."
+REQ_400_TYPES = (
+    "A body breaking the operation's schema (wrong types, empty name, missing fields, "
+    "unknown type) gets 400."
+)
 
 
 @check("wrong-types-400", group=_GROUP, requirement=REQ_400_TYPES)
 def wrong_types(ctx: CheckContext) -> None:
-    (put_m, put_p, put_b), (post_m, post_p, post_b) = _targets(ctx)
+    (put_m, put_p, _put_b), (post_m, post_p, post_b) = _targets(ctx)
     bodies = [
         ("name number", put_m, put_p, {"name": 123}),
         ("name empty", put_m, put_p, {"name": ""}),

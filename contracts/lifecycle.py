@@ -44,7 +44,8 @@ def immutable(ctx: CheckContext) -> None:
                 if seen.get(field) != created.get(field):
                     ctx.fail(
                         REQ_IMMUTABLE,
-                        f"{view} after PUT {sorted(body)}: {field} is {seen.get(field)!r}, was {created.get(field)!r}",
+                        f"{view} after PUT {sorted(body)}: {field} is "
+                        f"{seen.get(field)!r}, was {created.get(field)!r}",
                         operation="PUT /api/v1/credentials/{id}",
                     )
 
@@ -67,7 +68,10 @@ def response_id(ctx: CheckContext) -> None:
         )
 
 
-REQ_DATES = "updatedDate is set on every update: never earlier than createdDate or the previous updatedDate, and later once time has moved on."
+REQ_DATES = (
+    "updatedDate is set on every update: never earlier than createdDate or the previous "
+    "updatedDate, and later once time has moved on."
+)
 
 
 @check("update-dates-monotonic", group=_GROUP, requirement=REQ_DATES)
@@ -77,7 +81,8 @@ def dates(ctx: CheckContext) -> None:
     if created_at is None or previous is None:
         ctx.fail(
             REQ_DATES,
-            f"create answer has unparsable dates {created.get('createdDate')!r} / {created.get('updatedDate')!r}",
+            f"create answer has unparsable dates {created.get('createdDate')!r} / "
+            f"{created.get('updatedDate')!r}",
             operation="POST /api/v1/credentials",
         )
         raise Abort()
@@ -108,7 +113,8 @@ def dates(ctx: CheckContext) -> None:
             ctx.expect(
                 updated > previous,
                 REQ_DATES,
-                f"updatedDate stayed {updated.isoformat()} on a PUT more than a second after the create",
+                f"updatedDate stayed {updated.isoformat()} on a PUT more than a second "
+                "after the create",
                 exchange,
             )
         previous = updated
@@ -201,6 +207,7 @@ def unknown_not_created(ctx: CheckContext) -> None:
     if got.status == 200 or in_list:
         ctx.fail(
             REQ_NOT_CREATED,
-            f"PUT answered {put.status}; afterwards the id is {'listed' if in_list else 'readable'} (GET {got.status})",
+            f"PUT answered {put.status}; afterwards the id is "
+            f"{'listed' if in_list else 'readable'} (GET {got.status})",
             put,
         )

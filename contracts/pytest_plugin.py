@@ -22,10 +22,32 @@ _OPTION = "--credkit-base-url"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("credkit", "credkit contract suite")
-    group.addoption(_OPTION, dest="credkit_base_url", default=None, help="Run the credkit contract checks against this server root.")
-    group.addoption("--credkit-max-examples", dest="credkit_max_examples", type=int, default=10, help="Examples per operation and phase.")
-    group.addoption("--credkit-check", dest="credkit_checks", action="append", default=[], help="Run only this check (repeatable).")
-    group.addoption("--credkit-allow", dest="credkit_allow", default=None, help="Allow file of accepted deviations.")
+    group.addoption(
+        _OPTION,
+        dest="credkit_base_url",
+        default=None,
+        help="Run the credkit contract checks against this server root.",
+    )
+    group.addoption(
+        "--credkit-max-examples",
+        dest="credkit_max_examples",
+        type=int,
+        default=10,
+        help="Examples per operation and phase.",
+    )
+    group.addoption(
+        "--credkit-check",
+        dest="credkit_checks",
+        action="append",
+        default=[],
+        help="Run only this check (repeatable).",
+    )
+    group.addoption(
+        "--credkit-allow",
+        dest="credkit_allow",
+        default=None,
+        help="Allow file of accepted deviations.",
+    )
 
 
 class CredkitRun:
@@ -61,7 +83,9 @@ class CredkitRun:
 class CredkitItem(pytest.Item):
     """One check (and operation) of the contract suite."""
 
-    def __init__(self, *, check: str, operation: str | None, runner: CredkitRun, **kwargs: Any) -> None:
+    def __init__(
+        self, *, check: str, operation: str | None, runner: CredkitRun, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.check, self.operation, self.runner = check, operation, runner
 
@@ -75,7 +99,11 @@ class CredkitItem(pytest.Item):
         assert outcome is not None
         if outcome.status == "error":
             pytest.fail(f"check errored: {outcome.reason}", pytrace=False)
-        mine = [f for f in outcome.findings if not f.allowed and (self.operation is None or f.operation == self.operation)]
+        mine = [
+            f
+            for f in outcome.findings
+            if not f.allowed and (self.operation is None or f.operation == self.operation)
+        ]
         if mine:
             from contracts.report import _finding_text
 
@@ -85,7 +113,9 @@ class CredkitItem(pytest.Item):
         return ("credkit", None, self.name)
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     if not config.getoption("credkit_base_url", default=None):
         return
     from contracts.access import operations
@@ -96,5 +126,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item in select_checks(config.getoption("credkit_checks"), ()):
         targets: list[str | None] = list(labels) if item.kind == "schema" else [None]
         for operation in targets:
-            name = f"credkit[{item.name}]" if operation is None else f"credkit[{item.name}][{operation}]"
-            items.append(CredkitItem.from_parent(session, name=name, check=item.name, operation=operation, runner=runner))
+            name = (
+                f"credkit[{item.name}]"
+                if operation is None
+                else f"credkit[{item.name}][{operation}]"
+            )
+            items.append(
+                CredkitItem.from_parent(
+                    session, name=name, check=item.name, operation=operation, runner=runner
+                )
+            )

@@ -1,4 +1,4 @@
-"""Reports of a run: the console summary, the JSON report (docs/report-schema.json) and JUnit XML."""
+"""Reports of a run: the console summary, the JSON report (docs/report-schema.json), JUnit XML."""
 
 from __future__ import annotations
 

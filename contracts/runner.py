@@ -58,7 +58,7 @@ class RunResult:
         return self.setup_findings + found
 
 
-class _Interrupted(Exception):  # noqa: N818
+class _Interrupted(Exception):
     pass
 
 
@@ -83,7 +83,8 @@ def _preflight(ctx: CheckContext) -> None:
     config = ctx.config
     if not config.api_key:
         raise SetupRefused(
-            "no --api-key (or CREDKIT_API_KEY) given: the suite needs a key with full credential permissions"
+            "no --api-key (or CREDKIT_API_KEY) given: the suite needs a key with full "
+            "credential permissions"
         )
     for role, option in (
         ("full", "--api-key"),
@@ -95,7 +96,8 @@ def _preflight(ctx: CheckContext) -> None:
         exchange = ctx.api.request("GET", CREDENTIALS, role=role)
         if exchange.status in (401, 403) and (role == "full" or exchange.status == 401):
             raise SetupRefused(
-                f"the {option} was refused: GET {config.base_url}{CREDENTIALS} answered {exchange.status}"
+                f"the {option} was refused: GET {config.base_url}{CREDENTIALS} "
+                f"answered {exchange.status}"
             )
         if exchange.status >= 500:
             ctx.fail(
@@ -142,7 +144,7 @@ def _run_active(ctx: CheckContext, item: Check) -> Outcome:
         pass
     except (SetupRefused, Unreachable, KeyboardInterrupt):
         raise
-    except (SafetyError, httpx.HTTPError, Exception) as exc:  # noqa: BLE001 - reported, run goes on
+    except (SafetyError, httpx.HTTPError, Exception) as exc:
         status, reason = "error", ctx.redactor(f"{type(exc).__name__}: {exc}")
     return Outcome(item, status, list(ctx.findings), reason, time.monotonic() - started)
 
@@ -157,7 +159,7 @@ def cleanup(ctx: CheckContext) -> list[str]:
                 f"{CREDENTIALS}/{credential_id}",
                 role=ctx.tracker.role_of(credential_id) or "full",
             )
-        except Exception:  # noqa: BLE001 - whatever happens, report what is left
+        except Exception:
             leftovers.append(credential_id)
             continue
         if exchange.status == 404:
@@ -269,7 +271,7 @@ def _run_all(
                     break
         except (KeyboardInterrupt, SetupRefused, Unreachable):
             raise
-        except Exception as exc:  # noqa: BLE001 - reported as an error of the schema checks
+        except Exception as exc:
             error = ctx.redactor(f"{type(exc).__name__}: {exc}")
         seconds = time.monotonic() - started
         for item in schema:

@@ -47,13 +47,14 @@ def find_leaks(exchange: Exchange, secrets: set[str]) -> list[str]:
         needle = secret.encode()
         if needle in exchange.content:
             problems.append(
-                f"a secret the suite wrote appears in clear in the body ({len(secret)} chars, masked)"
+                f"a secret the suite wrote appears in clear in the body ({len(secret)} chars)"
             )
         elif needle in header_text:
             problems.append("a secret the suite wrote appears in a response header")
         elif any(needle in blob for blob in decoded):
             problems.append(
-                "a secret the suite wrote appears base64-decoded in the body (e.g. in encryptedData)"
+                "a secret the suite wrote appears base64-decoded in the body "
+                "(e.g. in encryptedData)"
             )
     return sorted(set(problems))
 

@@ -151,7 +151,10 @@ def partial_merge(ctx: CheckContext) -> None:
     )
 
 
-REQ_EXACT = "The stored data (decrypted encryptedData) is exactly the merge of the old data and the PUT's plainDataObj."
+REQ_EXACT = (
+    "The stored data (decrypted encryptedData) is exactly the merge of the old data and "
+    "the PUT's plainDataObj."
+)
 
 
 @check(
@@ -183,7 +186,8 @@ def stored_exact(ctx: CheckContext) -> None:
         ctx.expect(
             stored == model,
             REQ_EXACT,
-            f"after PUT with keys {sorted(body)}: stored data differs in keys {_diff(stored, model)}",
+            f"after PUT with keys {sorted(body)}: "
+            f"stored data differs in keys {_diff(stored, model)}",
         )
 
 
@@ -257,7 +261,10 @@ def marker_keeps_secret(ctx: CheckContext) -> None:
     )
 
 
-REQ_URL = "A url whose password is the bullet mask keeps the stored url: GET shows the same user, host and path."
+REQ_URL = (
+    "A url whose password is the bullet mask keeps the stored url: GET shows the same user, "
+    "host and path."
+)
 REQ_URL_SECRET = (
     "A url whose password is the bullet mask keeps the stored password (decrypted data)."
 )

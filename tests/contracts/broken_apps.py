@@ -65,7 +65,10 @@ class Rewrite:
 
         async def capture(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                sent["status"], sent["headers"] = message["status"], list(message.get("headers", []))
+                sent["status"], sent["headers"] = (
+                    message["status"],
+                    list(message.get("headers", [])),
+                )
             elif message["type"] == "http.response.body":
                 sent["body"] += message.get("body", b"")
 
@@ -88,7 +91,9 @@ def _json(body: bytes) -> Any:
 
 
 def _error(status: int, message: str) -> bytes:
-    return json.dumps({"statusCode": status, "success": False, "message": message, "stack": {}}).encode()
+    return json.dumps(
+        {"statusCode": status, "success": False, "message": message, "stack": {}}
+    ).encode()
 
 
 def _is_item(path: str) -> bool:
@@ -107,7 +112,9 @@ def _patch_update(app: Any, change: Callable[[Any, Any, Any, dict[str, Any]], An
     def update(credential_id: str, workspace_id: str, **kwargs: Any) -> Any:
         before = store.get(credential_id, workspace_id)
         after = original(credential_id, workspace_id, **kwargs)
-        replaced = change(store, before, after, {"id": credential_id, "workspace": workspace_id, **kwargs})
+        replaced = change(
+            store, before, after, {"id": credential_id, "workspace": workspace_id, **kwargs}
+        )
         if replaced is not None:
             store._by_id[replaced.id] = replaced
         return replaced
@@ -227,7 +234,10 @@ def cross_workspace_read() -> Any:
 def non_redacted_get() -> Any:
     app = mock()
     store = app.state.store
-    store.detail = lambda credential: {**credential.summary(), "plainDataObj": dict(credential.data)}
+    store.detail = lambda credential: {
+        **credential.summary(),
+        "plainDataObj": dict(credential.data),
+    }
     return app
 
 
@@ -303,7 +313,11 @@ def _on_response(change: Callable[[Request, Response], Response]) -> Any:
 def unknown_id_500() -> Any:
     def change(req: Request, res: Response) -> Response:
         if req[0] == "PUT" and res[0] == 404:
-            return 500, res[1], _error(500, "Error: credentialsService.updateCredential - Credential not found")
+            return (
+                500,
+                res[1],
+                _error(500, "Error: credentialsService.updateCredential - Credential not found"),
+            )
         return res
 
     return _on_response(change)
@@ -350,7 +364,11 @@ def not_found_for_405() -> Any:
 def wrong_content_type() -> Any:
     def change(req: Request, res: Response) -> Response:
         if res[0] == 200 and req[1].startswith("/api/v1/credentials"):
-            return res[0], [(k, b"text/plain" if k == b"content-type" else v) for k, v in res[1]], res[2]
+            return (
+                res[0],
+                [(k, b"text/plain" if k == b"content-type" else v) for k, v in res[1]],
+                res[2],
+            )
         return res
 
     return _on_response(change)
@@ -366,9 +384,23 @@ def list_filter_500() -> Any:
     app = mock()
 
     async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/api/v1/credentials" and b"credentialName" in scope.get("query_string", b""):
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"] == "/api/v1/credentials"
+            and b"credentialName" in scope.get("query_string", b"")
+        ):
             body = _error(500, "boom")
-            await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await app(scope, receive, send)
@@ -377,7 +409,9 @@ def list_filter_500() -> Any:
     return asgi
 
 
-def _body_request(change: Callable[[str, str, dict[bytes, bytes], bytes], tuple[dict[bytes, bytes], bytes]]) -> Any:
+def _body_request(
+    change: Callable[[str, str, dict[bytes, bytes], bytes], tuple[dict[bytes, bytes], bytes]],
+) -> Any:
     async def request(req: Request) -> Request:
         method, path, headers, body = req
         headers, body = change(method, path, headers, body)
@@ -387,7 +421,9 @@ def _body_request(change: Callable[[str, str, dict[bytes, bytes], bytes], tuple[
 
 
 def missing_body_200() -> Any:
-    def change(method: str, path: str, headers: dict[bytes, bytes], body: bytes) -> tuple[dict[bytes, bytes], bytes]:
+    def change(
+        method: str, path: str, headers: dict[bytes, bytes], body: bytes
+    ) -> tuple[dict[bytes, bytes], bytes]:
         if method == "PUT" and not body.strip():
             return {**headers, b"content-type": b"application/json"}, b"{}"
         return headers, body
@@ -396,7 +432,9 @@ def missing_body_200() -> Any:
 
 
 def accepts_text_plain() -> Any:
-    def change(method: str, path: str, headers: dict[bytes, bytes], body: bytes) -> tuple[dict[bytes, bytes], bytes]:
+    def change(
+        method: str, path: str, headers: dict[bytes, bytes], body: bytes
+    ) -> tuple[dict[bytes, bytes], bytes]:
         if body.strip() and not headers.get(b"content-type", b"").startswith(b"application/json"):
             return {**headers, b"content-type": b"application/json"}, body
         return headers, body
@@ -405,7 +443,9 @@ def accepts_text_plain() -> Any:
 
 
 def accepts_unknown_fields() -> Any:
-    def change(method: str, path: str, headers: dict[bytes, bytes], body: bytes) -> tuple[dict[bytes, bytes], bytes]:
+    def change(
+        method: str, path: str, headers: dict[bytes, bytes], body: bytes
+    ) -> tuple[dict[bytes, bytes], bytes]:
         parsed = _json(body)
         if method == "PUT" and isinstance(parsed, dict):
             kept = {k: v for k, v in parsed.items() if k in ("name", "plainDataObj")}
@@ -416,7 +456,8 @@ def accepts_unknown_fields() -> Any:
 
 
 def lost_updates() -> Any:
-    """Read-merge-write without a lock, as real Flowise 3.1.4: concurrent PUTs overwrite each other."""
+    """Read-merge-write without a lock (as real Flowise 3.1.4): concurrent PUTs overwrite
+    each other."""
     app = mock()
     store = app.state.store
 
@@ -444,7 +485,12 @@ def rejected_changes_state() -> Any:
 
     def change(req: Request, res: Response) -> Response:
         parsed = _json(req[3])
-        if req[0] == "PUT" and res[0] == 400 and isinstance(parsed, dict) and isinstance(parsed.get("name"), str):
+        if (
+            req[0] == "PUT"
+            and res[0] == 400
+            and isinstance(parsed, dict)
+            and isinstance(parsed.get("name"), str)
+        ):
             found = store._by_id.get(req[1].rsplit("/", 1)[-1])
             if found is not None:
                 store._by_id[found.id] = dataclasses.replace(found, name=parsed["name"])
@@ -484,7 +530,9 @@ DEFECTS: dict[str, Defect] = {
     "readonly-cannot-read": Defect(readonly_cannot_read, "readonly-can-read"),
     "404-instead-of-405": Defect(not_found_for_405, "method-not-allowed-405"),
     "non-redacted-get": Defect(non_redacted_get, "get-redacts-secrets"),
-    "rejected-request-changes-state": Defect(rejected_changes_state, "rejected-update-changes-nothing"),
+    "rejected-request-changes-state": Defect(
+        rejected_changes_state, "rejected-update-changes-nothing"
+    ),
     "wrong-content-type": Defect(wrong_content_type, "content_type_conformance", schema=True),
     "500-on-list-filter": Defect(list_filter_500, "not_a_server_error", schema=True),
 }

@@ -12,7 +12,12 @@ from tests.contracts.broken_apps import DEFECTS
 from tests.contracts.servers import serving
 
 # Passive checks judge the traffic of other checks: give them some.
-TRAFFIC = ("update-partial-merge", "get-redacts-secrets", "auth-required", "update-fresh-ciphertext")
+TRAFFIC = (
+    "update-partial-merge",
+    "get-redacts-secrets",
+    "auth-required",
+    "update-fresh-ciphertext",
+)
 
 
 def test_there_are_at_least_twenty_defects() -> None:
@@ -22,7 +27,11 @@ def test_there_are_at_least_twenty_defects() -> None:
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_defect_is_caught_by_its_check(name: str, make_config: Callable[..., VerifyConfig]) -> None:
     defect = DEFECTS[name]
-    checks = (defect.check, *TRAFFIC) if defect.check in ("no-secret-in-responses", "error-shape") else (defect.check,)
+    checks = (
+        (defect.check, *TRAFFIC)
+        if defect.check in ("no-secret-in-responses", "error-shape")
+        else (defect.check,)
+    )
     phases = ("examples", "fuzzing") if defect.schema else ("examples",)
     with serving(defect.build()) as url:
         result = run(make_config(url, include_checks=checks, phases=phases))

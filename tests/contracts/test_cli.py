@@ -27,7 +27,9 @@ ENV_KEYS = {
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    result = CliRunner().invoke(verify, list(args), env={**ENV_KEYS, **(env or {})}, catch_exceptions=False)
+    result = CliRunner().invoke(
+        verify, list(args), env={**ENV_KEYS, **(env or {})}, catch_exceptions=False
+    )
     return result.exit_code, result.output
 
 
@@ -44,9 +46,15 @@ def test_list_checks_needs_no_server() -> None:
         ((), "--base-url is required"),
         (("--base-url", "ftp://x"), "is not an http(s) URL"),
         (("--base-url", "http://127.0.0.1:1", "--rate-limit", "fast"), "is not a rate"),
-        (("--base-url", "http://127.0.0.1:1", "--include-check", "update-partial-merg"), "Did you mean 'update-partial-merge'"),
+        (
+            ("--base-url", "http://127.0.0.1:1", "--include-check", "update-partial-merg"),
+            "Did you mean 'update-partial-merge'",
+        ),
         (("--base-url", "http://127.0.0.1:1", "--header", "Authorization: x"), "not allowed"),
-        (("--base-url", "http://127.0.0.1:1", "--insecure", "--ca-cert", __file__), "exclude each other"),
+        (
+            ("--base-url", "http://127.0.0.1:1", "--insecure", "--ca-cert", __file__),
+            "exclude each other",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...], message: str) -> None:
@@ -64,15 +72,32 @@ def test_unknown_check_in_allow_file_exits_2(tmp_path: Path) -> None:
 
 
 def test_unreachable_server_exits_2(mock_url: str) -> None:
-    code, output = invoke("--base-url", "http://127.0.0.1:9", "--timeout", "2", "--include-check", "update-response-id")
+    code, output = invoke(
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--timeout",
+        "2",
+        "--include-check",
+        "update-response-id",
+    )
     assert code == 2
     assert "Could not proceed" in output
 
 
 def test_verify_writes_reports_and_never_prints_keys(mock_url: str, tmp_path: Path) -> None:
     code, output = invoke(
-        "--base-url", mock_url, "--include-check", "update-partial-merge", "--include-check", "readonly-can-read",
-        "--report", str(tmp_path / "r.json"), "--junit-xml", str(tmp_path / "j.xml"), "--rate-limit", "50/s",
+        "--base-url",
+        mock_url,
+        "--include-check",
+        "update-partial-merge",
+        "--include-check",
+        "readonly-can-read",
+        "--report",
+        str(tmp_path / "r.json"),
+        "--junit-xml",
+        str(tmp_path / "j.xml"),
+        "--rate-limit",
+        "50/s",
     )
     assert code == 0, output
     assert json.loads((tmp_path / "r.json").read_text())["exitCode"] == 0
@@ -81,13 +106,18 @@ def test_verify_writes_reports_and_never_prints_keys(mock_url: str, tmp_path: Pa
 
 
 def test_durations() -> None:
-    assert parse_duration("10m") == 600 and parse_duration("90") == 90 and parse_duration("1h") == 3600
+    assert (
+        parse_duration("10m") == 600 and parse_duration("90") == 90 and parse_duration("1h") == 3600
+    )
 
 
 def test_fuzz_stops_at_the_deadline(mock_url: str) -> None:
     started = time.monotonic()
     result = CliRunner().invoke(
-        fuzz, ["--base-url", mock_url, "--duration", "4s", "--max-examples", "5", "--seed", "3"], env=ENV_KEYS, catch_exceptions=False
+        fuzz,
+        ["--base-url", mock_url, "--duration", "4s", "--max-examples", "5", "--seed", "3"],
+        env=ENV_KEYS,
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started < 60
@@ -101,7 +131,11 @@ def test_fuzz_stops_at_the_deadline(mock_url: str) -> None:
 def served() -> Iterator[str]:
     env = {**os.environ, "CREDKIT_SECRET_KEY": "e2e-passphrase"}
     process = subprocess.Popen(
-        [CREDKIT, "serve", "--port", "0", "--log-level", "warning"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        [CREDKIT, "serve", "--port", "0", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
     try:
         assert process.stdout is not None
@@ -126,7 +160,10 @@ def test_verify_passes_against_credkit_serve_and_leaves_data_untouched(served: s
     started = time.monotonic()
     process = subprocess.run(
         [CREDKIT, "verify", "--base-url", served, "--secret-key", "e2e-passphrase"],
-        env={**os.environ, **ENV_KEYS}, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **ENV_KEYS},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     elapsed = time.monotonic() - started
     assert process.returncode == 0, process.stdout[-3000:]

@@ -28,10 +28,20 @@ SECRET = re.compile(r"credkit-secret-[0-9a-f]{32}|Pw[0-9a-f]{32}")
 
 @pytest.fixture(scope="module")
 def result() -> RunResult:
-    checks = ("get-redacts-secrets", "no-secret-in-responses", "update-response-id", "update-marker-keeps-secret", "workspace-isolation")
-    allow = parse_allow({"allow": [{"check": "update-response-id", "reason": "not broken, never matches"}]})
+    checks = (
+        "get-redacts-secrets",
+        "no-secret-in-responses",
+        "update-response-id",
+        "update-marker-keeps-secret",
+        "workspace-isolation",
+    )
+    allow = parse_allow(
+        {"allow": [{"check": "update-response-id", "reason": "not broken, never matches"}]}
+    )
     with serving(non_redacted_get()) as url:
-        config = VerifyConfig(base_url=url, **{**KEYS, "foreign_api_key": None}, include_checks=checks, seed=1)
+        config = VerifyConfig(
+            base_url=url, **{**KEYS, "foreign_api_key": None}, include_checks=checks, seed=1
+        )
         return run(config, allow=allow)
 
 
@@ -84,9 +94,13 @@ def test_no_report_carries_a_key_or_a_secret(result: RunResult, tmp_path: Path) 
     assert "$API_KEY" in texts[0] and "The contract requires" in texts[0]
 
 
-def test_secret_in_a_header_is_found_but_never_shown(make_config: Callable[..., VerifyConfig]) -> None:
+def test_secret_in_a_header_is_found_but_never_shown(
+    make_config: Callable[..., VerifyConfig],
+) -> None:
     with serving(leaks_secret_header()) as url:
-        leaked = run(make_config(url, include_checks=("no-secret-in-responses", "update-partial-merge")))
+        leaked = run(
+            make_config(url, include_checks=("no-secret-in-responses", "update-partial-merge"))
+        )
     finding = leaked.failures()[0]
     assert "header" in finding.observed
     assert not SECRET.search(json.dumps(to_json(leaked)))

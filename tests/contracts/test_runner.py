@@ -35,7 +35,9 @@ def state_of(app: Any) -> dict[str, Any]:
     return {c.id: (c.name, c.credential_name, c.data, c.updated_ms) for c in app.state.store.all()}
 
 
-def test_full_run_against_the_mock_passes_and_is_safe(make_config: Callable[..., VerifyConfig]) -> None:
+def test_full_run_against_the_mock_passes_and_is_safe(
+    make_config: Callable[..., VerifyConfig],
+) -> None:
     seen: Seen = []
     app = recording(seen)
     seeded = state_of(app)
@@ -48,16 +50,26 @@ def test_full_run_against_the_mock_passes_and_is_safe(make_config: Callable[...,
     assert state_of(app) == seeded
     created: set[str] = set()
     for method, path, body in seen:
-        if method == "POST" and path == "/api/v1/credentials" and isinstance(body, dict) and isinstance(body.get("name"), str) and body["name"]:
+        if (
+            method == "POST"
+            and path == "/api/v1/credentials"
+            and isinstance(body, dict)
+            and isinstance(body.get("name"), str)
+            and body["name"]
+        ):
             assert body["name"].startswith(f"credkit-verify-{result.run_id}-"), body["name"]
     for cid in seeded:
-        assert not any(path.endswith("/" + cid) for _, path, _ in seen), f"touched seeded credential {cid}"
+        assert not any(path.endswith("/" + cid) for _, path, _ in seen), (
+            f"touched seeded credential {cid}"
+        )
     item_paths = [p for _, p, _ in seen if p.startswith("/api/v1/credentials/")]
     assert any(p.rsplit("/", 1)[-1].startswith(ABSENT_PREFIX) for p in item_paths)
     assert result.created > 10 and not created
 
 
-def test_interrupted_run_still_cleans_up(make_config: Callable[..., VerifyConfig], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_run_still_cleans_up(
+    make_config: Callable[..., VerifyConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = mock()
     seeded = state_of(app)
     item = get_check("update-response-id")
@@ -66,14 +78,20 @@ def test_interrupted_run_still_cleans_up(make_config: Callable[..., VerifyConfig
         ctx.create("openAIApi", {"openAIApiKey": ctx.new_secret()})
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner_module, "_run_active", lambda ctx, check: interrupt(ctx) if check is item else None)
+    monkeypatch.setattr(
+        runner_module, "_run_active", lambda ctx, check: interrupt(ctx) if check is item else None
+    )
     with serving(app) as url:
-        result = run(make_config(url, include_checks=("update-partial-merge", "update-response-id")))
+        result = run(
+            make_config(url, include_checks=("update-partial-merge", "update-response-id"))
+        )
     assert result.exit_code == 2 and result.abort_reason == "interrupted"
     assert state_of(app) == seeded
 
 
-def test_failed_cleanup_is_reported_and_turns_success_into_2(make_config: Callable[..., VerifyConfig]) -> None:
+def test_failed_cleanup_is_reported_and_turns_success_into_2(
+    make_config: Callable[..., VerifyConfig],
+) -> None:
     def refuse_delete(req: Request, res: Response) -> Response:
         if req[0] == "DELETE":
             return 503, res[1], b'{"statusCode":503,"success":false,"message":"no","stack":{}}'
@@ -94,7 +112,9 @@ def test_unreachable_server_exits_2(make_config: Callable[..., VerifyConfig]) ->
 
 
 def test_refused_key_exits_2(mock_url: str, make_config: Callable[..., VerifyConfig]) -> None:
-    result = run(make_config(mock_url, api_key="credkit-not-a-key", include_checks=("update-response-id",)))
+    result = run(
+        make_config(mock_url, api_key="credkit-not-a-key", include_checks=("update-response-id",))
+    )
     assert result.exit_code == 2
     assert "--api-key was refused" in (result.abort_reason or "")
     assert "credkit-not-a-key" not in (result.abort_reason or "")
@@ -112,9 +132,18 @@ def test_setup_5xx_is_a_violation(make_config: Callable[..., VerifyConfig]) -> N
     assert result.failures()[0].status == 500
 
 
-def test_checks_needing_a_missing_key_are_skipped_never_passed(mock_url: str, make_config: Callable[..., VerifyConfig]) -> None:
-    checks = ("readonly-cannot-write", "workspace-isolation", "update-marker-keeps-secret", "update-response-id")
-    result = run(make_config(mock_url, readonly_api_key=None, foreign_api_key=None, include_checks=checks))
+def test_checks_needing_a_missing_key_are_skipped_never_passed(
+    mock_url: str, make_config: Callable[..., VerifyConfig]
+) -> None:
+    checks = (
+        "readonly-cannot-write",
+        "workspace-isolation",
+        "update-marker-keeps-secret",
+        "update-response-id",
+    )
+    result = run(
+        make_config(mock_url, readonly_api_key=None, foreign_api_key=None, include_checks=checks)
+    )
     status = {o.check.name: (o.status, o.reason) for o in result.outcomes}
     assert status["readonly-cannot-write"] == ("skipped", "needs --readonly-api-key")
     assert status["workspace-isolation"] == ("skipped", "needs --foreign-api-key")
@@ -123,7 +152,13 @@ def test_checks_needing_a_missing_key_are_skipped_never_passed(mock_url: str, ma
     assert result.exit_code == 0
 
 
-def test_a_wrong_secret_key_is_reported(mock_url: str, make_config: Callable[..., VerifyConfig]) -> None:
-    result = run(make_config(mock_url, secret_key="not-the-passphrase", include_checks=("update-stored-data-exact",)))
+def test_a_wrong_secret_key_is_reported(
+    mock_url: str, make_config: Callable[..., VerifyConfig]
+) -> None:
+    result = run(
+        make_config(
+            mock_url, secret_key="not-the-passphrase", include_checks=("update-stored-data-exact",)
+        )
+    )
     assert result.exit_code == 1
     assert "could not decrypt" in result.failures()[0].observed

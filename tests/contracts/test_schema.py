@@ -19,10 +19,14 @@ SCHEMATHESIS_DEFAULT_REJECTIONS = ["400", "401", "403", "404", "405", "406", "40
 def test_negative_data_rejection_needs_412_to_pass_a_correct_server(
     mock_url: str, make_config: Callable[..., VerifyConfig], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = make_config(mock_url, include_checks=("negative_data_rejection",), phases=("coverage",))
+    config = make_config(
+        mock_url, include_checks=("negative_data_rejection",), phases=("coverage",)
+    )
     assert run(config).exit_code == 0  # with 412/415/413 expected: the correct mock passes
     monkeypatch.setattr(schema, "EXPECTED_REJECTIONS", SCHEMATHESIS_DEFAULT_REJECTIONS)
-    result = run(config)  # schemathesis' defaults: the contract's 412 for a missing body is "accepted"
+    result = run(
+        config
+    )  # schemathesis' defaults: the contract's 412 for a missing body is "accepted"
     assert result.exit_code == 1
     assert {f.status for f in result.failures()} == {412}
     assert all("Missing request body" in f.observed for f in result.failures())
@@ -31,7 +35,9 @@ def test_negative_data_rejection_needs_412_to_pass_a_correct_server(
 def test_positive_data_acceptance_needs_404_for_ids_that_name_nothing(
     mock_url: str, make_config: Callable[..., VerifyConfig], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = make_config(mock_url, include_checks=("positive_data_acceptance",), phases=("examples",))
+    config = make_config(
+        mock_url, include_checks=("positive_data_acceptance",), phases=("examples",)
+    )
     assert run(config).exit_code == 0
     monkeypatch.setattr(schema, "EXPECTED_ACCEPTANCE", ["2xx", "401", "403"])
     result = run(config)  # a valid but absent id gets the contract's 404
@@ -39,7 +45,9 @@ def test_positive_data_acceptance_needs_404_for_ids_that_name_nothing(
     assert {f.status for f in result.failures()} == {404}
 
 
-def test_ignored_auth_is_kept_because_it_catches_ignored_auth(make_config: Callable[..., VerifyConfig]) -> None:
+def test_ignored_auth_is_kept_because_it_catches_ignored_auth(
+    make_config: Callable[..., VerifyConfig],
+) -> None:
     with serving(ignores_auth()) as url:
         result = run(make_config(url, include_checks=("ignored_auth",), phases=("examples",)))
     assert result.exit_code == 1

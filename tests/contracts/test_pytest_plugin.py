@@ -1,0 +1,80 @@
+"""The pytest plugin: idle without its option, one item per check (and operation) with it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.contracts.broken_apps import put_replaces
+from tests.contracts.conftest import KEYS
+from tests.contracts.servers import serving
+
+
+@pytest.fixture
+def keys_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDKIT_API_KEY", KEYS["api_key"])
+    monkeypatch.setenv("CREDKIT_READONLY_API_KEY", KEYS["readonly_api_key"])
+    monkeypatch.delenv("CREDKIT_FOREIGN_API_KEY", raising=False)
+
+
+def test_import_is_cheap() -> None:
+    heavy = "('schemathesis', 'httpx', 'contracts.runner')"
+    code = f"import sys, contracts.pytest_plugin; print([m for m in {heavy} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_without_the_option_the_plugin_adds_nothing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_one():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "credkit[" not in result.stdout.str()
+
+
+def test_items_per_check_and_operation(
+    pytester: pytest.Pytester, mock_url: str, keys_in_env: None
+) -> None:
+    args = [
+        "-p",
+        "no:cacheprovider",
+        "-v",
+        "--credkit-base-url",
+        mock_url,
+        "--credkit-max-examples",
+        "2",
+    ]
+    args += [
+        "--credkit-check",
+        "update-partial-merge",
+        "--credkit-check",
+        "workspace-isolation",
+        "--credkit-check",
+        "status_code_conformance",
+    ]
+    result = pytester.runpytest(*args)
+    # 1 + 1 (skipped: no foreign key) + one per operation of the spec for the schemathesis check
+    result.assert_outcomes(passed=9, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*credkit?update-partial-merge? PASSED*",
+            "*credkit?status_code_conformance??PUT /api/v1/credentials/{id}? PASSED*",
+        ]
+    )
+
+
+def test_a_defect_fails_its_item(pytester: pytest.Pytester, keys_in_env: None) -> None:
+    with serving(put_replaces()) as url:
+        result = pytester.runpytest(
+            "-p",
+            "no:cacheprovider",
+            "--credkit-base-url",
+            url,
+            "--credkit-check",
+            "update-partial-merge",
+        )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*required: plainDataObj is shallow-merged*"])

@@ -1,0 +1,102 @@
+"""Safety: names, ids, masking and scrubbing — and the client's refusal to touch others' data."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from contracts.client import Api, SafetyError
+from contracts.config import VerifyConfig
+from contracts.safety import (
+    IdTracker,
+    Redactor,
+    absent_id,
+    curl,
+    is_absent_id,
+    mask_body,
+    new_run_id,
+    run_name,
+)
+
+
+def test_names_and_absent_ids() -> None:
+    run_id = new_run_id()
+    assert run_name(run_id, "x").startswith(f"credkit-verify-{run_id}-")
+    assert is_absent_id(absent_id()) and absent_id() != absent_id()
+    assert not is_absent_id("cred-789")
+
+
+def test_tracker_knows_what_the_run_created() -> None:
+    tracker = IdTracker(seed=1)
+    tracker.add("a")
+    assert tracker.is_safe_target("a") and tracker.is_safe_target(absent_id())
+    assert not tracker.is_safe_target("cred-789")
+    tracker.deleted("a")
+    assert tracker.alive() == [] and tracker.owns("a")
+
+
+def test_mask_body_masks_every_data_value() -> None:
+    body = {
+        "name": "n",
+        "plainDataObj": {"k": "secret", "n": {"x": 1}},
+        "items": [{"plainDataObj": "s"}],
+    }
+    assert mask_body(body) == {
+        "name": "n",
+        "plainDataObj": {"k": "***", "n": "***"},
+        "items": [{"plainDataObj": "***"}],
+    }
+
+
+def test_curl_uses_a_key_variable_and_masks_data() -> None:
+    command = curl(
+        "PUT",
+        "http://h/api/v1/credentials/x",
+        role="readonly",
+        body={"plainDataObj": {"k": "secret"}},
+        content_type="application/json",
+    )
+    assert '"Authorization: Bearer $READONLY_API_KEY"' in command
+    assert "secret" not in command and "***" in command
+    assert '"Authorization: $API_KEY"' in curl("GET", "http://h/", scheme="")
+
+
+def test_redactor_scrubs_known_values() -> None:
+    redact = Redactor(["dev-admin-key", "abc"])  # too short values are ignored
+    assert redact("key dev-admin-key, abc") == "key ***, abc"
+
+
+def _api(handler: object) -> tuple[Api, list[httpx.Request]]:
+    sent: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"id": "new-id"})
+
+    config = VerifyConfig(base_url="http://127.0.0.1:1/prefix", api_key="k" * 8)
+    return Api(config, IdTracker(), transport=httpx.MockTransport(record)), sent
+
+
+def test_client_refuses_ids_it_did_not_create() -> None:
+    api, sent = _api(None)
+    with pytest.raises(SafetyError):
+        api.request("PUT", "/api/v1/credentials/cred-789", json_body={})
+    assert sent == []
+    api.request("POST", "/api/v1/credentials", json_body={"name": "x"})
+    api.request("GET", "/api/v1/credentials/new-id")  # created by this run: allowed
+    api.request("GET", f"/api/v1/credentials/{absent_id()}")
+    assert [r.url.path for r in sent][:2] == [
+        "/prefix/api/v1/credentials",
+        "/prefix/api/v1/credentials/new-id",
+    ]
+
+
+def test_client_honours_the_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeps: list[float] = []
+    monkeypatch.setattr("contracts.client.time.sleep", sleeps.append)
+    config = VerifyConfig(base_url="http://127.0.0.1:1", api_key="k" * 8, rate_limit=2.0)
+    api = Api(config, IdTracker(), transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    for _ in range(3):
+        api.request("GET", "/api/v1/credentials")
+    # sleep is stubbed, so the clock stands still: the second wait is a whole interval longer
+    assert [round(s, 1) for s in sleeps] == [0.5, 1.0]
