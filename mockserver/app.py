@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from mockserver.accesslog import AccessLog
 from mockserver.auth import KeyRing
 from mockserver.catalog import Catalog, default_catalog
 from mockserver.config import Config
@@ -36,7 +37,6 @@ from mockserver.store import Store, StoredCredential
 __all__ = ["AppState", "MockApp", "create_app", "seed_credentials"]
 
 log = logging.getLogger("credkit")
-access_log = logging.getLogger("credkit.access")
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -60,6 +60,7 @@ class AppState:
     persistence: Any = None
     profile: Profile | None = None
     loaded: FixtureSet | None = None  # a fixture document loaded by PUT /__admin/state
+    access_log: AccessLog = field(default_factory=AccessLog)
 
     def seeds(self) -> list[StoredCredential]:
         """The fixture credentials (plus `--seed N` generated ones), freshly encrypted."""
@@ -152,6 +153,7 @@ class MockApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.state.access_log.flush()
                 if self.state.persistence is not None:
                     self.state.persistence.close()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -159,9 +161,7 @@ class MockApp:
 
     def log_access(self, method: str, path: str, status: int, started: float) -> None:
         """One line per request: method, path (never the query), status, milliseconds."""
-        if self.state.config.access_log:
-            elapsed = (time.perf_counter() - started) * 1000
-            access_log.info("%s %s %d %.1fms", method, path, status, elapsed)
+        self.state.access_log.write(method, path, status, (time.perf_counter() - started) * 1000)
 
     async def serve_spec(self, scope: Scope, send: Send) -> int:
         if scope["method"] not in ("GET", "HEAD"):
@@ -239,8 +239,7 @@ class MockApp:
                 body_len,
             )
         )
-        if state.config.access_log:
-            access_log.info("%s %s %d %.1fms", method, path, reply.status, elapsed)
+        state.access_log.write(method, path, reply.status, elapsed)
 
 
 def build_state(config: Config) -> AppState:
@@ -260,6 +259,7 @@ def build_state(config: Config) -> AppState:
         keyring=KeyRing(fixtures.api_keys),
         store=store,
         passphrase_source=source,
+        access_log=AccessLog(enabled=config.access_log),
     )
     if config.state_file is not None:
         from mockserver.persistence import StateFile

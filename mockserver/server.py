@@ -71,6 +71,10 @@ def run(config: Config) -> None:
     configure_logging(config.log_level)
     app = create_app(config)
     state = app.state
+    if logging.getLogger("credkit.access").isEnabledFor(logging.INFO):
+        state.access_log.stream = sys.stderr  # buffered, flushed every 50 ms
+    else:
+        state.access_log.enabled = False
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
