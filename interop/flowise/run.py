@@ -41,23 +41,34 @@ def _credkit() -> list[str]:
 def verify(
     url: str, keys: dict[str, str], out: Path, *, allow: Path | None, extra: list[str]
 ) -> int:
-    """Run `credkit verify` against `url`; write its output (keys scrubbed) to `out`."""
-    command = [*_credkit(), "verify", "--base-url", url]
+    """Run `credkit verify` against `url`; write its output and JSON report (scrubbed) by `out`."""
+    report = out.with_suffix(".json")
+    command = [*_credkit(), "verify", "--base-url", url, "--report", str(report)]
     command += ["--api-key", keys["full"], "--readonly-api-key", keys["view"]]
+    command += ["--secret-key", server.PASSPHRASE]
     if allow is not None:
         command += ["--allow", str(allow)]
     command += extra
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
-    text = (
-        f"$ credkit verify --base-url {url} --api-key $API_KEY --readonly-api-key $API_KEY_VIEWONLY"
-    )
-    text += f"{' --allow ' + str(allow.relative_to(REPO)) if allow else ''} {' '.join(extra)}\n"
+    shown = f"credkit verify --base-url {url} --report {report.name} --api-key $API_KEY "
+    shown += "--readonly-api-key $API_KEY_VIEWONLY --secret-key $SECRET_KEY"
+    shown += f" --allow {allow.relative_to(REPO)}" if allow else ""
+    text = f"$ {shown} {' '.join(extra)}\n"
     text += f"# exit code {done.returncode} after {time.monotonic() - started:.0f}s\n\n"
     text += done.stdout + ("\n--- stderr ---\n" + done.stderr if done.stderr else "")
-    for role, key in keys.items():
-        text = text.replace(key, f"$API_KEY_{role.upper()}")
+    secrets = {
+        **{f"$API_KEY_{r.upper()}": k for r, k in keys.items()},
+        "$SECRET_KEY": server.PASSPHRASE,
+    }
+    for placeholder, value in secrets.items():
+        text = text.replace(value, placeholder)
     out.write_text(text, encoding="utf-8")
+    if report.exists():
+        data = report.read_text(encoding="utf-8")
+        for placeholder, value in secrets.items():
+            data = data.replace(value, placeholder)
+        report.write_text(data, encoding="utf-8")
     return done.returncode
 
 
