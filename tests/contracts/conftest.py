@@ -11,8 +11,6 @@ from contracts.config import VerifyConfig
 from tests.contracts.broken_apps import mock
 from tests.contracts.servers import serving
 
-pytest_plugins = ["pytester"]
-
 KEYS = {
     "api_key": "dev-admin-key",
     "readonly_api_key": "dev-readonly-key",
