@@ -8,9 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -113,49 +112,64 @@ def test_seed_adds_deterministic_generated_credentials() -> None:
 # -- end to end: a real `credkit serve --port 0` ---------------------------------------------
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mockserver",
-                "serve",
-                "--port",
-                "0",
-                "--secret-key",
-                "e2e-passphrase",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
+class Served:
+    """A `python -m mockserver serve --port 0 ...` process and the output it wrote."""
+
+    def __init__(self, log: Path, args: tuple[str, ...]) -> None:
+        self.log = log
+        with log.open("a") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        offset = 0
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            found = URL.search(log.read_text())
+            found = URL.search(log.read_text()[offset:])
             if found:
-                yield found.group(1), proc, log
+                self.url = found.group(1)
+                return
+            if self.proc.poll() is not None:
                 break
-            assert proc.poll() is None, log.read_text()
             time.sleep(0.02)
-        else:
-            pytest.fail("no banner:\n" + log.read_text())
-    finally:
-        proc.send_signal(signal.SIGINT)
+        self.stop()
+        pytest.fail("credkit serve printed no banner:\n" + log.read_text())
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=10)
+            return self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            self.proc.kill()
+            return self.proc.wait()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
+    started: list[Served] = []
+
+    def start(*args: str) -> Served:
+        started.append(Served(tmp_path / f"serve-{len(started)}.log", args))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def served(serve: Callable[..., Served]) -> Served:
+    return serve("--secret-key", "e2e-passphrase")
 
 
 @pytest.mark.e2e
-def test_documented_curl_examples_against_a_real_server(served: Any) -> None:
-    url, _, log = served
+def test_documented_curl_examples_against_a_real_server(served: Served) -> None:
+    url, log = served.url, served.log
     headers = {"Authorization": "Bearer YOUR_API_KEY", "Content-Type": "application/json"}
     first = httpx.put(
         f"{url}/api/v1/credentials/cred-789",
@@ -191,8 +205,22 @@ def test_documented_curl_examples_against_a_real_server(served: Any) -> None:
 
 
 @pytest.mark.e2e
-def test_real_server_stops_cleanly_on_sigint(served: Any) -> None:
-    url, proc, _ = served
-    assert httpx.get(f"{url}/api/v1/ping").text == "pong"
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=10) == 0
+def test_real_server_stops_cleanly_on_sigint(served: Served) -> None:
+    assert httpx.get(f"{served.url}/api/v1/ping").text == "pong"
+    assert served.stop() == 0
+
+
+@pytest.mark.e2e
+def test_state_file_survives_a_real_restart(serve: Callable[..., Served], tmp_path: Path) -> None:
+    state = tmp_path / "state.jsonl"
+    first = serve("--state-file", str(state))
+    headers = {"Authorization": "Bearer YOUR_API_KEY"}
+    response = httpx.put(
+        f"{first.url}/api/v1/credentials/cred-789", json={"name": "persisted"}, headers=headers
+    )
+    assert response.status_code == 200
+    assert first.stop() == 0
+    assert (tmp_path / "state.jsonl.key").exists()
+    second = serve("--state-file", str(state))
+    got = httpx.get(f"{second.url}/api/v1/credentials/cred-789", headers=headers)
+    assert got.json()["name"] == "persisted"
