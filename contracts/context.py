@@ -22,7 +22,9 @@ __all__ = ["CheckContext", "describe", "pick_type"]
 
 def describe(exchange: Exchange, redactor: Redactor | None = None) -> str:
     """`status 500, Content-Type ..., body {...}` with data values masked and truncated."""
-    if exchange.body is not None:
+    if isinstance(exchange.body, list):  # a listing: other people's names are not ours to print
+        text = f"[a JSON array of {len(exchange.body)} items]"
+    elif exchange.body is not None:
         text = json.dumps(mask_body(exchange.body), ensure_ascii=False)
     else:
         text = exchange.content.decode("utf-8", "replace")

@@ -41,10 +41,7 @@ def error_shape(ctx: CheckContext, exchange: Exchange) -> list[str]:
     if body is None:
         problems.append(f"{exchange.status} body is not JSON")
         return problems
-    errors = [
-        f"{'/'.join(map(str, e.instance_path)) or '(root)'}: {type(e.kind).__name__}"
-        for e in _error_validator().iter_errors(body)
-    ]
+    errors = [_schema_error(e) for e in _error_validator().iter_errors(body)]
     if errors:
         problems.append(
             f"{exchange.status} body breaks the Error schema at {', '.join(errors[:3])}"
@@ -54,6 +51,17 @@ def error_shape(ctx: CheckContext, exchange: Exchange) -> list[str]:
             f"statusCode {body.get('statusCode')} differs from the HTTP status {exchange.status}"
         )
     return problems
+
+
+def _schema_error(error: Any) -> str:
+    """Where and how a body breaks the Error schema, without quoting any value."""
+    kind = error.kind
+    where = "/".join(map(str, error.instance_path)) or "(root)"
+    if hasattr(kind, "property"):
+        return f"{where}: missing {kind.property!r}"
+    if hasattr(kind, "unexpected"):
+        return f"{where}: unexpected {sorted(kind.unexpected)}"
+    return f"{where}: {type(kind).__name__}"
 
 
 def _targets(ctx: CheckContext) -> list[tuple[str, str, dict[str, Any]]]:
