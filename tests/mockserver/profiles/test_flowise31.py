@@ -1,0 +1,164 @@
+"""The `flowise-3.1` profile beyond the recorded scenario (tests/interop/test_replay.py): the
+departures it keeps on purpose (house rules), Express details, and that `spec` is untouched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from mockserver.catalog import BULLETS, MARKER
+from mockserver.config import Config
+from mockserver.errors import ConfigError
+from mockserver.profiles.flowise31 import MAX_DEPTH, parse_express_body
+from mockserver.responses import ApiError
+from tests.mockserver.conftest import ADMIN, OTHER, Client
+
+FOREIGN_ID = "e00902c7-7ebf-4206-8673-47214cdd2055"  # workspace-456 in the default fixtures
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+def flowise(make_app: Callable[..., Any], make_client: Callable[..., Client]) -> Client:
+    return make_client(make_app(profile="flowise-3.1"))
+
+
+def _create(client: Client, cred_type: str, data: dict[str, Any]) -> str:
+    answer = client.post(
+        "/api/v1/credentials",
+        headers=ADMIN,
+        json={"name": "t", "credentialName": cred_type, "plainDataObj": data},
+    )
+    assert answer.status_code == 200
+    credential_id: str = answer.json()["id"]
+    return credential_id
+
+
+def test_profile_is_selectable_and_checked() -> None:
+    assert Config(profile="flowise-3.1").profile == "flowise-3.1"
+    with pytest.raises(ConfigError, match=r"flowise-3\.1"):
+        Config(profile="flowise-3.2")
+
+
+def test_spec_profile_still_answers_the_contract(client: Client) -> None:
+    answer = client.put("/api/v1/credentials/no-such-id", headers=ADMIN, json={"name": "x"})
+    assert answer.status_code == 404
+    assert answer.json()["success"] is False
+
+
+def test_unknown_id_is_the_real_500(flowise: Client) -> None:
+    answer = flowise.put("/api/v1/credentials/no-such-id", headers=ADMIN, json={"name": "x"})
+    assert answer.status_code == 500
+    assert answer.json()["message"] == (
+        "Error: credentialsService.updateCredential - Credential no-such-id not found"
+    )
+
+
+def test_post_with_another_workspaces_id_neither_reads_nor_moves_it(flowise: Client) -> None:
+    before = flowise.get(f"/api/v1/credentials/{FOREIGN_ID}", headers=OTHER).json()
+    answer = flowise.post(
+        "/api/v1/credentials",
+        headers=ADMIN,
+        json={
+            "id": FOREIGN_ID,
+            "name": "stolen",
+            "credentialName": "openAIApi",
+            "plainDataObj": {"openAIApiKey": "x"},
+        },
+    )
+    assert answer.status_code == 500
+    assert "UNIQUE constraint failed" in answer.json()["message"]
+    assert flowise.get(f"/api/v1/credentials/{FOREIGN_ID}", headers=OTHER).json() == before
+
+
+def test_post_with_own_id_overwrites_like_the_real_server(flowise: Client) -> None:
+    credential_id = _create(flowise, "openAIApi", {"openAIApiKey": "sk-old"})
+    answer = flowise.post(
+        "/api/v1/credentials",
+        headers=ADMIN,
+        json={
+            "id": credential_id,
+            "name": "new",
+            "credentialName": "PostgresUrl",
+            "plainDataObj": {"postgresUrl": "postgresql://h/db"},
+        },
+    )
+    assert answer.status_code == 200
+    assert "createdDate" not in answer.json()  # TypeORM's save() of a known id is an UPDATE
+    got = flowise.get(f"/api/v1/credentials/{credential_id}", headers=ADMIN).json()
+    assert (got["name"], got["credentialName"]) == ("new", "PostgresUrl")
+    assert got["plainDataObj"] == {"postgresUrl": "postgresql://h/db"}
+
+
+def test_empty_type_still_redacts_secrets(flowise: Client) -> None:
+    """Real Flowise answers everything in clear once credentialName is ""; the mock does not."""
+    credential_id = _create(
+        flowise, "PostgresApi", {"user": "bob", "password": "pw-secret", "extra": "x"}
+    )
+    put = flowise.put(
+        f"/api/v1/credentials/{credential_id}", headers=ADMIN, json={"credentialName": ""}
+    )
+    assert put.status_code == 200 and put.json()["credentialName"] == ""
+    got = flowise.get(f"/api/v1/credentials/{credential_id}", headers=ADMIN)
+    assert "pw-secret" not in got.text
+    assert got.json()["plainDataObj"] == {"user": "bob", "password": MARKER, "extra": "x"}
+
+
+def test_reveal_masks_the_url_password(flowise: Client) -> None:
+    credential_id = _create(flowise, "PostgresUrl", {"postgresUrl": "postgresql://bob:pw9@h/db"})
+    answer = flowise.get(f"/api/v1/credentials/{credential_id}/reveal", headers=ADMIN)
+    assert answer.status_code == 200
+    assert answer.json() == {"plainDataObj": {"postgresUrl": f"postgresql://bob:{BULLETS}@h/db"}}
+
+
+def test_streaming_true_is_answered(flowise: Client) -> None:
+    """Real Flowise never answers a failing request whose body has "streaming": true."""
+    answer = flowise.put("/api/v1/credentials/no-such-id", headers=ADMIN, json={"streaming": True})
+    assert answer.status_code == 500
+
+
+def test_deep_nesting_is_parsed_like_v8_up_to_the_bound(flowise: Client) -> None:
+    credential_id = _create(flowise, "openAIApi", {"openAIApiKey": "k"})
+    deep = b"[" * 10_000 + b"]" * 10_000
+    answer = flowise.put(
+        f"/api/v1/credentials/{credential_id}", headers={**ADMIN, **JSON}, content=deep
+    )
+    assert answer.status_code == 200
+    too_deep = b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1)
+    answer = flowise.put(
+        f"/api/v1/credentials/{credential_id}", headers={**ADMIN, **JSON}, content=too_deep
+    )
+    assert answer.status_code == 400
+    assert "nested too deeply" in answer.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"name": "secret-value', "Unexpected end of JSON input"),
+        (b'"secret-value"', "Unexpected token in JSON at position 0"),
+        (b'{"name": secret-value}', "Unexpected token in JSON at position 9"),
+        (b"  \n", "Unexpected end of JSON input"),
+    ],
+)
+def test_parser_messages_never_quote_the_body(body: bytes, message: str) -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_express_body(b"application/json", body)
+    assert (caught.value.status, caught.value.message) == (400, message)
+
+
+def test_express_body_parsing() -> None:
+    assert parse_express_body(b"application/json", b"") == {}
+    assert parse_express_body(b"text/plain", b'{"name": "x"}') == {}
+    assert parse_express_body(None, b'{"name": "x"}') == {}
+    form = parse_express_body(b"application/x-www-form-urlencoded", b"a=1&a=2&b=x+y")
+    assert form == {"a": ["1", "2"], "b": "x y"}
+
+
+def test_auth_whitelist_and_key_blacklist(flowise: Client) -> None:
+    assert flowise.get("/api/v1/version").status_code == 200  # whitelisted: no key needed
+    blocked = flowise.get("/api/v1/files", headers=ADMIN)  # never with an API key
+    assert (blocked.status_code, blocked.json()) == (401, {"error": "Unauthorized Access"})
+    page = flowise.get("/api/v1/nothing-here", headers=ADMIN)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
