@@ -23,27 +23,28 @@ def table(results: dict[str, Any]) -> str:
         cmp = results["compare"]
         lines += [
             "",
-            f"PUT /api/v1/credentials/cred-789, wrk 32 keep-alive connections, "
-            f"{results['rounds']} alternating rounds x {results['seconds']:.0f} s (medians)",
+            "PUT /api/v1/credentials/cred-789, wrk 32 keep-alive connections, "
+            f"{results['rounds']} rounds x {results['seconds']:.0f} s per server (medians; "
+            "ratios: median of per-round ratios)",
         ]
+        labels = {
+            "credkit": "credkit serve",
+            "credkit-quiet": "credkit serve --log-level warning",
+            "prism": "prism mock -v silent",
+        }
         rows = []
-        for name in ("credkit", "prism"):
+        for name, label in labels.items():
             s = cmp[name]
-            label = "credkit serve" if name == "credkit" else "prism mock -v silent"
+            ratio = f"{s['ratio_rps']:.2f}x" if "ratio_rps" in s else ""
+            ratio_p99 = f"{s['ratio_p99']:.2f}x" if "ratio_p99" in s else ""
             rows.append(
-                [
-                    label,
-                    f"{s['rps']:.0f}",
-                    f"{s['p50_ms']:.2f} ms",
-                    f"{s['p99_ms']:.2f} ms",
-                    _mib(s["rss_kib"]),
-                    str(s["non_2xx"] + s["socket_errors"]),
-                ]
-            )
-        rows.append(
-            ["credkit / prism", f"{cmp['ratio_rps']:.2f}x", "", f"{cmp['ratio_p99']:.2f}x", "", ""]
+                [label, f"{s['rps']:.0f}", f"{s['p50_ms']:.2f} ms", f"{s['p99_ms']:.2f} ms",
+                 _mib(s["rss_kib"]), ratio, ratio_p99, str(s["non_2xx"] + s["socket_errors"])]
+            )  # fmt: skip
+        lines += _rows(
+            ["server", "req/s", "p50", "p99", "RSS", "req/s vs prism", "p99 vs prism", "errors"],
+            rows,
         )
-        lines += _rows(["server", "req/s", "p50", "p99", "RSS", "non-2xx+errors"], rows)
     if "startup" in results:
         lines += ["", "Process start -> first answered GET /api/v1/ping"]
         rows = [
@@ -52,46 +53,38 @@ def table(results: dict[str, Any]) -> str:
         ]
         lines += _rows(["server", "median", "max", "trials"], rows)
     if "store" in results:
-        lines += ["", "credkit with N stored credentials (PUTs to random ids)"]
+        lines += [
+            "",
+            "credkit --log-level warning with N stored credentials (PUTs to random ids; "
+            "servers side by side, alternating)",
+        ]
         rows = []
         for size, s in results["store"].items():
             rows.append(
-                [
-                    size,
-                    f"{s['startup_s']:.2f} s",
-                    _mib(s["rss_idle_kib"]),
-                    _mib(s["rss_loaded_kib"]),
-                    f"{s['c1']['p50_ms']:.2f} ms",
-                    f"{s['c1']['p99_ms']:.2f} ms",
-                    f"{s['c32']['rps']:.0f}",
-                    f"{s['c32']['p99_ms']:.2f} ms",
-                ]
-            )
+                [size, f"{s['startup_s']:.2f} s", _mib(s["rss_idle_kib"]),
+                 _mib(s["rss_loaded_kib"]), f"{s['c1']['p50_ms']:.2f} ms",
+                 f"{s['c1']['p99_ms']:.2f} ms", f"{s['c32']['rps']:.0f}",
+                 f"{s['c32']['p50_ms']:.2f} ms", f"{s['c32']['p99_ms']:.2f} ms",
+                 str(s["c1"]["errors"] + s["c32"]["errors"])]
+            )  # fmt: skip
         lines += _rows(
-            [
-                "stored",
-                "ready",
-                "RSS idle",
-                "RSS after load",
-                "c1 p50",
-                "c1 p99",
-                "c32 req/s",
-                "c32 p99",
-            ],
+            ["stored", "ready", "RSS idle", "RSS loaded", "c1 p50", "c1 p99", "c32 req/s",
+             "c32 p50", "c32 p99", "errors"],
             rows,
-        )
+        )  # fmt: skip
     if "state" in results:
-        lines += ["", "credkit PUT workload (32 connections), in memory vs --state-file"]
-        rows = [
-            [
-                label,
-                f"{s['rps']:.0f}",
-                f"{s['p50_ms']:.2f} ms",
-                f"{s['p99_ms']:.2f} ms",
-                _mib(s["rss_kib"]),
-                str(s["non_2xx"] + s["socket_errors"]),
-            ]
-            for label, s in results["state"].items()
+        lines += [
+            "",
+            "credkit --log-level warning, PUT workload (32 connections): in memory vs --state-file",
         ]
-        lines += _rows(["mode", "req/s", "p50", "p99", "RSS", "non-2xx+errors"], rows)
+        rows = [
+            [label, f"{s['rps']:.0f}", f"{s['p50_ms']:.2f} ms", f"{s['p99_ms']:.2f} ms",
+             _mib(s["rss_kib"]), str(s["errors"])]
+            for label, s in results["state"].items()
+        ]  # fmt: skip
+        lines += _rows(["mode", "req/s", "p50", "p99", "RSS", "errors"], rows)
+        if "file_bytes" in results["state"].get("state-file", {}):
+            lines.append(
+                f"state file after the run: {results['state']['state-file']['file_bytes']:,} B"
+            )
     return "\n".join(lines)

@@ -38,21 +38,28 @@ def _median(values: list[float]) -> float:
 
 
 def compare(wrk: str, prism: Path, rounds: int, seconds: float) -> dict[str, Any]:
-    """credkit vs Prism, alternating round by round; medians per server."""
-    servers = {"credkit": procs.start_credkit(), "prism": procs.start_prism(prism)}
+    """credkit (as shipped, and without the access log) vs Prism -v silent, in rounds; in each
+    round every server gets the same load, in a rotating order. Medians per server, and the
+    median of the per-round ratios (paired, so a busy moment of the machine cancels out)."""
+    servers = {
+        "credkit": procs.start_credkit(),
+        "credkit-quiet": procs.start_credkit("--log-level", "warning"),
+        "prism": procs.start_prism(prism),
+    }
     try:
         for server in servers.values():
             procs.wait_ready(server)
             wrkload.run(wrk, server.url, seconds=min(3.0, seconds))  # warm-up (JIT, caches)
         per: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
+        names = list(servers)
         for index in range(rounds):
-            order = list(servers) if index % 2 == 0 else list(reversed(servers))
+            order = names[index % len(names) :] + names[: index % len(names)]
             for name in order:
                 result = wrkload.run(wrk, servers[name].url, seconds=seconds)
                 rss = servers[name].rss_kib()
                 per[name].append({**result.__dict__, "rss_kib": rss})
                 print(
-                    f"  round {index + 1}/{rounds} {name:8} {result.rps:9.0f} req/s "
+                    f"  round {index + 1}/{rounds} {name:13} {result.rps:7.0f} req/s "
                     f"p50 {result.p50_ms:7.2f} ms p99 {result.p99_ms:7.2f} ms "
                     f"rss {rss / 1024:6.1f} MiB non-2xx {result.non_2xx} "
                     f"errors {result.socket_errors}",
@@ -69,8 +76,11 @@ def compare(wrk: str, prism: Path, rounds: int, seconds: float) -> dict[str, Any
         summary[name]["non_2xx"] = sum(r["non_2xx"] for r in runs)
         summary[name]["socket_errors"] = sum(r["socket_errors"] for r in runs)
         summary[name]["rounds"] = runs
-    summary["ratio_rps"] = summary["credkit"]["rps"] / summary["prism"]["rps"]
-    summary["ratio_p99"] = summary["credkit"]["p99_ms"] / summary["prism"]["p99_ms"]
+    for name in ("credkit", "credkit-quiet"):
+        pairs = list(zip(per[name], per["prism"], strict=True))
+        summary[name]["ratio_rps"] = _median([c["rps"] / p["rps"] for c, p in pairs])
+        summary[name]["ratio_p99"] = _median([c["p99_ms"] / p["p99_ms"] for c, p in pairs])
+        summary[name]["ratio_rps_rounds"] = [round(c["rps"] / p["rps"], 2) for c, p in pairs]
     return summary
 
 
@@ -92,65 +102,97 @@ def startup(trials: int, prism: Path | None) -> dict[str, Any]:
     return out
 
 
-def store_size(wrk: str, sizes: list[int], seconds: float, workdir: Path) -> dict[str, Any]:
-    """RSS and update latency (1 and 32 connections, random ids) per stored-credential count."""
+def _rounds(
+    wrk: str, servers: dict[str, procs.Server], rounds: int, seconds: float, **load: Any
+) -> dict[str, dict[str, Any]]:
+    """The same wrk load on each server, `rounds` times in a rotating order; medians."""
+    per: dict[str, list[wrkload.WrkResult]] = {name: [] for name in servers}
+    names = list(servers)
+    for index in range(rounds):
+        for name in names[index % len(names) :] + names[: index % len(names)]:
+            per[name].append(wrkload.run(wrk, servers[name].url, seconds=seconds, **load))
+    return {
+        name: {
+            "rps": _median([r.rps for r in runs]),
+            "p50_ms": _median([r.p50_ms for r in runs]),
+            "p99_ms": _median([r.p99_ms for r in runs]),
+            "errors": sum(r.non_2xx + r.socket_errors for r in runs),
+        }
+        for name, runs in per.items()
+    }
+
+
+def store_size(
+    wrk: str, sizes: list[int], rounds: int, seconds: float, workdir: Path
+) -> dict[str, Any]:
+    """RSS and update latency (1 and 32 connections, PUTs to random ids) per stored count; the
+    servers run side by side and are loaded in alternation."""
     out: dict[str, Any] = {}
-    for size in sizes:
-        fixture, ids = bigstore.write(workdir, size)
-        started = time.perf_counter()
-        server = procs.start_credkit("--fixtures", str(fixture))
-        try:
+    servers: dict[str, procs.Server] = {}
+    ids: dict[str, Path] = {}
+    try:
+        for size in sizes:
+            fixture, ids[str(size)] = bigstore.write(workdir, size)
+            server = servers[str(size)] = procs.start_credkit(
+                "--fixtures", str(fixture), "--log-level", "warning"
+            )
             ready = procs.wait_ready(server, timeout=300)
-            load_s = time.perf_counter() - started
-            rss_idle = server.rss_kib()
-            args = (str(ids),)
-            wrkload.run(wrk, server.url, seconds=2, script=wrkload.PUT_IDS_LUA, script_args=args)
-            one = wrkload.run(
+            out[str(size)] = {"startup_s": ready, "rss_idle_kib": server.rss_kib()}
+            print(f"  {size:>7} stored: ready in {ready:.2f} s", file=sys.stderr)
+        for name, server in servers.items():  # warm-up
+            wrkload.run(
                 wrk,
                 server.url,
-                seconds=seconds,
-                connections=1,
+                seconds=2,
                 script=wrkload.PUT_IDS_LUA,
-                script_args=args,
+                script_args=(str(ids[name]),),
             )
-            many = wrkload.run(
-                wrk, server.url, seconds=seconds, script=wrkload.PUT_IDS_LUA, script_args=args
-            )
-            out[str(size)] = {
-                "startup_s": ready,
-                "load_s": load_s,
-                "rss_idle_kib": rss_idle,
-                "rss_loaded_kib": server.rss_kib(),
-                "c1": one.__dict__,
-                "c32": many.__dict__,
-            }
-            print(
-                f"  {size:>7} stored: ready in {ready:.2f} s, rss {rss_idle / 1024:.1f} MiB, "
-                f"c1 p50 {one.p50_ms:.2f} ms p99 {one.p99_ms:.2f} ms, c32 {many.rps:.0f} req/s",
-                file=sys.stderr,
-            )
-        finally:
+        for connections in (1, 32):
+            per: dict[str, list[wrkload.WrkResult]] = {name: [] for name in servers}
+            for index in range(rounds):
+                names = list(servers) if index % 2 == 0 else list(reversed(servers))
+                for name in names:
+                    result = wrkload.run(
+                        wrk, servers[name].url, seconds=seconds, connections=connections,
+                        script=wrkload.PUT_IDS_LUA, script_args=(str(ids[name]),),
+                    )  # fmt: skip
+                    per[name].append(result)
+            for name, runs in per.items():
+                out[name][f"c{connections}"] = {
+                    "rps": _median([r.rps for r in runs]),
+                    "p50_ms": _median([r.p50_ms for r in runs]),
+                    "p99_ms": _median([r.p99_ms for r in runs]),
+                    "errors": sum(r.non_2xx + r.socket_errors for r in runs),
+                }
+        for name, server in servers.items():
+            out[name]["rss_loaded_kib"] = server.rss_kib()
+            print(f"  {name:>7} stored: {out[name]}", file=sys.stderr)
+    finally:
+        for server in servers.values():
             server.stop()
     return out
 
 
-def state_file(wrk: str, seconds: float, workdir: Path) -> dict[str, Any]:
-    """The PUT workload with --state-file, and the same run in memory, back to back."""
-    out: dict[str, Any] = {}
-    for label, extra in (
-        ("memory", ()),
-        ("state-file", ("--state-file", str(workdir / "state.json"))),
-    ):
-        server = procs.start_credkit(*extra)
-        try:
+def state_file(wrk: str, rounds: int, seconds: float, workdir: Path) -> dict[str, Any]:
+    """The PUT workload in memory and with --state-file, side by side, alternating."""
+    servers = {
+        "memory": procs.start_credkit("--log-level", "warning"),
+        "state-file": procs.start_credkit(
+            "--log-level", "warning", "--state-file", str(workdir / "state.jsonl")
+        ),
+    }
+    try:
+        for server in servers.values():
             procs.wait_ready(server)
             wrkload.run(wrk, server.url, seconds=2)
-            result = wrkload.run(wrk, server.url, seconds=seconds)
-            out[label] = {**result.__dict__, "rss_kib": server.rss_kib()}
-            print(
-                f"  {label:10} {result.rps:8.0f} req/s p99 {result.p99_ms:.2f} ms", file=sys.stderr
-            )
-        finally:
+        out = _rounds(wrk, servers, rounds, seconds)
+        for name, server in servers.items():
+            out[name]["rss_kib"] = server.rss_kib()
+            print(f"  {name:10} {out[name]}", file=sys.stderr)
+        state = workdir / "state.jsonl"
+        out["state-file"]["file_bytes"] = state.stat().st_size if state.exists() else 0
+    finally:
+        for server in servers.values():
             server.stop()
     return out
 
@@ -195,10 +237,10 @@ def main(argv: list[str] | None = None) -> int:
             results["startup"] = startup(3 if args.quick else 5, prism)
         if "store" not in args.skip:
             print(f"store size: 10 vs {args.big}", file=sys.stderr)
-            results["store"] = store_size(wrk, [10, args.big], seconds, workdir)
+            results["store"] = store_size(wrk, [10, args.big], rounds, seconds / 2, workdir)
         if "state" not in args.skip:
             print("--state-file", file=sys.stderr)
-            results["state"] = state_file(wrk, seconds, workdir)
+            results["state"] = state_file(wrk, max(2, rounds - 2), seconds / 2, workdir)
     import report
 
     print(report.table(results))
