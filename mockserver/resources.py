@@ -39,7 +39,9 @@ FIXTURE_SCHEMA = FIXTURES_DIR / "schema.json"
 def load_spec(path: Path = CREDENTIALS_SPEC) -> dict[str, Any]:
     """The OpenAPI document at `path`, parsed (cached; treat it as read-only)."""
     with path.open(encoding="utf-8") as fh:
-        document: dict[str, Any] = yaml.safe_load(fh)
+        # libyaml's loader when available: ~10x faster, and the spec is parsed at every startup.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        document: dict[str, Any] = yaml.load(fh, Loader=loader)
     return document
 
 
