@@ -8,10 +8,14 @@ to the passive checks. Known false positives are configured away (see `schemathe
 
 from __future__ import annotations
 
+import atexit
 import copy
+import shutil
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -118,6 +122,25 @@ class TargetPool:
         return tracker.pick(alive)
 
 
+_HYPOTHESIS_HOME: list[str] = []  # one private directory per process, removed at exit
+
+
+@contextmanager
+def _private_hypothesis_home() -> Iterator[None]:
+    """Hypothesis keeps a cache in ./.hypothesis; a run of the suite leaves nothing behind."""
+    from hypothesis import configuration
+
+    if not _HYPOTHESIS_HOME:
+        _HYPOTHESIS_HOME.append(tempfile.mkdtemp(prefix="credkit-hypothesis-"))
+        atexit.register(shutil.rmtree, _HYPOTHESIS_HOME[0], ignore_errors=True)
+    previous = getattr(configuration, "__hypothesis_home_directory", None)
+    configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME[0])
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
+
+
 def _case_curl(ctx: CheckContext, case: Any) -> str:
     url = ctx.config.base_url + case.formatted_path
     if case.query:
@@ -220,7 +243,7 @@ def run_schemathesis(
         observe(exchange)
 
     findings: dict[tuple[str, str, str], Finding] = {}
-    with _RUN_LOCK:
+    with _RUN_LOCK, _private_hypothesis_home():
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(after_call, "after_call")
         try:

@@ -499,11 +499,25 @@ def rejected_changes_state() -> Any:
     return Rewrite(app, on_response=change)
 
 
+def hangs_on_list_filter() -> Any:
+    app = mock()
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        query = scope.get("query_string", b"")
+        if scope["type"] == "http" and scope["path"] == "/api/v1/credentials" and query:
+            await asyncio.sleep(3)  # longer than the suite's --timeout in the test
+        await app(scope, receive, send)
+
+    asgi.state = app.state  # type: ignore[attr-defined]
+    return asgi
+
+
 @dataclass(frozen=True)
 class Defect:
     build: Callable[[], Any]
     check: str  # the check that must report it
     schema: bool = False  # caught by a schemathesis check (needs a schemathesis run)
+    timeout: float = 10.0
 
 
 DEFECTS: dict[str, Defect] = {
@@ -535,4 +549,7 @@ DEFECTS: dict[str, Defect] = {
     ),
     "wrong-content-type": Defect(wrong_content_type, "content_type_conformance", schema=True),
     "500-on-list-filter": Defect(list_filter_500, "not_a_server_error", schema=True),
+    "hangs-on-list-filter": Defect(
+        hangs_on_list_filter, "server-responds", schema=True, timeout=1.0
+    ),
 }

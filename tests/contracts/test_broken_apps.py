@@ -34,7 +34,7 @@ def test_defect_is_caught_by_its_check(name: str, make_config: Callable[..., Ver
     )
     phases = ("examples", "fuzzing") if defect.schema else ("examples",)
     with serving(defect.build()) as url:
-        result = run(make_config(url, include_checks=checks, phases=phases))
+        result = run(make_config(url, include_checks=checks, phases=phases, timeout=defect.timeout))
     assert result.exit_code == 1, [(o.check.name, o.status, o.reason) for o in result.outcomes]
     outcome = next(o for o in result.outcomes if o.check.name == defect.check)
     assert outcome.status == "failed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -170,3 +171,27 @@ def test_verify_passes_against_credkit_serve_and_leaves_data_untouched(served: s
     assert "all checks passed" in process.stdout
     assert httpx.get(f"{served}/__admin/state").json() == before
     print(f"verify against credkit serve: {elapsed:.1f}s")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_verify_cleans_up_and_exits_2(served: str, sig: signal.Signals) -> None:
+    before = httpx.get(f"{served}/__admin/state").json()
+    process = subprocess.Popen(
+        [CREDKIT, "verify", "--base-url", served],
+        env={**os.environ, **ENV_KEYS},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # wait until the run has created something
+        names = [c["name"] for c in httpx.get(f"{served}/__admin/state").json()["credentials"]]
+        if any(n.startswith("credkit-verify-") for n in names):
+            break
+        time.sleep(0.05)
+    process.send_signal(sig)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 2, output[-2000:]
+    assert "interrupted" in output
+    assert httpx.get(f"{served}/__admin/state").json() == before

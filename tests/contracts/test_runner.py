@@ -162,3 +162,34 @@ def test_a_wrong_secret_key_is_reported(
     )
     assert result.exit_code == 1
     assert "could not decrypt" in result.failures()[0].observed
+
+
+def test_cleanup_finds_creates_whose_answer_was_lost(
+    make_config: Callable[..., VerifyConfig],
+) -> None:
+    def lose_answer(req: Request, res: Response) -> Response:
+        if req[0] == "POST" and res[0] == 200:
+            return 502, [(b"content-type", b"text/plain")], b"bad gateway"
+        return res
+
+    app = Rewrite(mock(), on_response=lose_answer)
+    seeded = state_of(app)
+    with serving(app) as url:
+        result = run(make_config(url, include_checks=("update-response-id",)))
+    assert result.exit_code == 1  # the 502 on setup is reported
+    assert state_of(app) == seeded  # and the credential created behind it is gone
+
+
+def test_base_url_with_a_path_prefix(make_config: Callable[..., VerifyConfig]) -> None:
+    async def strip(req: Request) -> Request:
+        method, path, headers, body = req
+        inside = (
+            path.removeprefix("/flowise") if path.startswith("/flowise/") else "/outside" + path
+        )
+        return method, inside, headers, body
+
+    checks = ("update-partial-merge", "auth-required", "status_code_conformance", "error-shape")
+    with serving(Rewrite(mock(), on_request=strip)) as url:
+        result = run(make_config(url + "/flowise/", include_checks=checks, phases=("examples",)))
+    assert result.base_url == url + "/flowise"
+    assert result.exit_code == 0, [(f.check, f.observed) for f in result.failures()]

@@ -4,6 +4,7 @@ checks it keeps still catch what they are for. Also: reproductions are masked.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +62,18 @@ def test_schemathesis_reproductions_are_masked(make_config: Callable[..., Verify
         assert finding.curl is not None
         assert "dev-admin-key" not in finding.curl and "$API_KEY" in finding.curl
         assert "sk-example" not in finding.curl  # the spec example's plainDataObj value
+
+
+def test_a_run_leaves_no_hypothesis_directory_behind(
+    mock_url: str,
+    make_config: Callable[..., VerifyConfig],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(make_config(mock_url, include_checks=("not_a_server_error",), phases=("fuzzing",)))
+    assert result.exit_code == 0
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_rate_is_given_to_schemathesis_in_its_units() -> None:
