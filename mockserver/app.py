@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -33,6 +33,9 @@ from mockserver.resources import CREDENTIALS_SPEC, load_spec
 from mockserver.responses import JSON, ApiError, Reply, error_reply, send_reply
 from mockserver.routing import RouteTable, compile_spec
 from mockserver.store import Store, StoredCredential
+
+if TYPE_CHECKING:
+    from mockserver.persistence import StateFile
 
 __all__ = ["AppState", "MockApp", "create_app", "seed_credentials"]
 
@@ -57,7 +60,7 @@ class AppState:
     journal: Journal = field(default_factory=Journal)
     faults: FaultSet = field(default_factory=FaultSet)
     passphrase_source: str = "generated"
-    persistence: Any = None
+    persistence: StateFile | None = None
     profile: Profile | None = None
     loaded: FixtureSet | None = None  # a fixture document loaded by PUT /__admin/state
     access_log: AccessLog = field(default_factory=AccessLog)
