@@ -6,6 +6,7 @@ by the caller from field names and ids, never from request body values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +18,12 @@ __all__ = [
     "TEXT",
     "ApiError",
     "Reply",
+    "dumps",
     "error_body",
     "error_reply",
     "json_reply",
     "send_reply",
+    "shown",
 ]
 
 JSON = b"application/json; charset=utf-8"
@@ -58,6 +61,17 @@ def shown(text: str) -> str:
     return text if len(text) <= MAX_ID_IN_MESSAGE else text[:MAX_ID_IN_MESSAGE] + "…"
 
 
+def dumps(value: Any) -> bytes:
+    """JSON bytes: orjson, or the standard library for what orjson refuses (integers beyond
+    64 bits, nesting beyond 254 levels, non-string keys) — such values can come from a YAML
+    fixture, never from a request (orjson parsed those)."""
+    try:
+        return orjson.dumps(value)
+    except (orjson.JSONEncodeError, TypeError):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return text.encode("utf-8")
+
+
 def error_body(status: int, message: str) -> bytes:
     return orjson.dumps({"statusCode": status, "success": False, "message": message, "stack": {}})
 
@@ -67,7 +81,7 @@ def error_reply(status: int, message: str, headers: tuple[tuple[bytes, bytes], .
 
 
 def json_reply(status: int, data: Any) -> Reply:
-    return Reply(status, orjson.dumps(data), JSON)
+    return Reply(status, dumps(data), JSON)
 
 
 async def send_reply(

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-import orjson
-
 from mockserver.catalog import MARKER, Catalog
 from mockserver.crypto import Encryptor
 from mockserver.fixtures.loader import CredentialSeed
+from mockserver.responses import dumps
 
 __all__ = ["ChangeSink", "Store", "StoredCredential", "format_ms", "now_ms"]
 
@@ -99,7 +98,7 @@ class Store:
         return f"Store({len(self)} credentials)"
 
     def _encrypt(self, data: Mapping[str, Any]) -> str:
-        return self.encryptor.encrypt(orjson.dumps(data).decode("utf-8"))
+        return self.encryptor.encrypt(dumps(data).decode("utf-8"))
 
     def replace_all(self, credentials: Iterable[StoredCredential], *, record: bool = True) -> None:
         """Drop everything and hold `credentials` instead (reset, load, startup)."""

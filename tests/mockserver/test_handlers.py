@@ -212,3 +212,22 @@ def test_components_catalog(client: Client) -> None:
     assert one.status_code == 200 and one.json()["name"] == "openAIApi"
     missing = client.get("/api/v1/components-credentials/openaiapi", headers=FULL)
     assert missing.status_code == 404 and "openaiapi" in missing.json()["message"]
+
+
+def test_yaml_only_values_in_fixtures_are_served(
+    tmp_path: Any, make_app: Any, make_client: Any
+) -> None:
+    fixtures = tmp_path / "f.yaml"
+    fixtures.write_text(
+        "credentials:\n"
+        "  - {id: odd, name: odd, credentialName: openAIApi, workspace: workspace-123,\n"
+        "     plainDataObj: {big: 123456789012345678901234567890, when: 2024-01-01}}\n"
+    )
+    client = make_client(make_app(fixtures=fixtures))
+    response = client.get("/api/v1/credentials/odd", headers=FULL)
+    assert response.status_code == 200
+    assert response.json()["plainDataObj"] == {
+        "big": 123456789012345678901234567890,
+        "when": "2024-01-01",
+    }
+    assert client.put("/api/v1/credentials/odd", json={}, headers=FULL).status_code == 200
