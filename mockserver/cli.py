@@ -127,6 +127,7 @@ def fixtures_check(path: Path) -> None:
     default="127.0.0.1",
     show_default=True,
     envvar="CREDKIT_HOST",
+    show_envvar=True,
     help="Interface to bind.",
 )
 @click.option(
@@ -135,12 +136,14 @@ def fixtures_check(path: Path) -> None:
     default=3000,
     show_default=True,
     envvar="CREDKIT_PORT",
+    show_envvar=True,
     help="Port (0: a free one, shown in the banner).",
 )
 @click.option(
     "--fixtures",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     envvar="CREDKIT_FIXTURES",
+    show_envvar=True,
     help="Seed file (.yaml/.json); default: the built-in fixtures.",
 )
 @click.option(
@@ -149,15 +152,20 @@ def fixtures_check(path: Path) -> None:
     default=0,
     show_default=True,
     envvar="CREDKIT_SEED",
+    show_envvar=True,
     help="Add N generated (Faker) credentials, the same ones for the same N.",
 )
 @click.option(
-    "--secret-key", envvar="CREDKIT_SECRET_KEY", help="Encryption passphrase for encryptedData."
+    "--secret-key",
+    envvar="CREDKIT_SECRET_KEY",
+    show_envvar=True,
+    help="Encryption passphrase for encryptedData.",
 )
 @click.option(
     "--state-file",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="CREDKIT_STATE_FILE",
+    show_envvar=True,
     help="Keep the credentials in this file (change log + snapshot) across restarts.",
 )
 @click.option(
@@ -166,6 +174,7 @@ def fixtures_check(path: Path) -> None:
     default=0.0,
     show_default=True,
     envvar="CREDKIT_LATENCY",
+    show_envvar=True,
     help="Delay every API answer by MS milliseconds.",
 )
 @click.option(
@@ -173,10 +182,14 @@ def fixtures_check(path: Path) -> None:
     "cors_origins",
     multiple=True,
     envvar="CREDKIT_CORS_ORIGIN",
+    show_envvar=True,
     help="Allowed CORS origin (repeatable; '*' for any). Default: http(s)://localhost|127.0.0.1[:port].",
 )
 @click.option(
-    "--admin-token", envvar="CREDKIT_ADMIN_TOKEN", help="Require this Bearer token on /__admin."
+    "--admin-token",
+    envvar="CREDKIT_ADMIN_TOKEN",
+    show_envvar=True,
+    help="Require this Bearer token on /__admin.",
 )
 @click.option(
     "--log-level",
@@ -184,6 +197,7 @@ def fixtures_check(path: Path) -> None:
     default="info",
     show_default=True,
     envvar="CREDKIT_LOG_LEVEL",
+    show_envvar=True,
 )
 @click.option(
     "--max-body",
@@ -191,6 +205,7 @@ def fixtures_check(path: Path) -> None:
     default=1_048_576,
     show_default=True,
     envvar="CREDKIT_MAX_BODY",
+    show_envvar=True,
     help="Largest request body in bytes (413 beyond).",
 )
 @click.option(
@@ -199,6 +214,7 @@ def fixtures_check(path: Path) -> None:
     default="spec",
     show_default=True,
     envvar="CREDKIT_PROFILE",
+    show_envvar=True,
     help="Behaviour profile.",
 )
 def serve(
