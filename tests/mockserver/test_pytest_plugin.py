@@ -27,3 +27,35 @@ def test_keys_by_role(credkit_mock: MockServer) -> None:
         assert http.put(CRED, json={}, headers=credkit_mock.headers("readonly")).status_code == 403
         assert http.get(CRED, headers=credkit_mock.headers("other_workspace")).status_code == 404
     assert set(credkit_mock.keys) == {"full", "admin", "readonly", "other_workspace"}
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_config_can_be_overridden(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        conftest="""
+import pytest
+from mockserver.config import Config
+
+@pytest.fixture(scope="session")
+def credkit_mock_config(tmp_path_factory):
+    path = tmp_path_factory.mktemp("f") / "fixtures.yaml"
+    path.write_text(
+        "apiKeys:\\n"
+        "  - {key: team-key, workspace: workspace-123, permissions: [credentials:view]}\\n"
+    )
+    return Config(fixtures=path, access_log=False, secret_key="k")
+""",
+        test_it="""
+import httpx
+
+def test_custom_key(credkit_mock):
+    assert credkit_mock.keys == {}
+    url = credkit_mock.base_url + "/api/v1/credentials"
+    assert httpx.get(url, headers=credkit_mock.headers("team-key")).status_code == 200
+    assert httpx.get(url, headers=credkit_mock.headers("full")).status_code == 401
+""",
+    )
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
