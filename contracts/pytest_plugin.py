@@ -36,6 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Examples per operation and phase.",
     )
     group.addoption(
+        "--credkit-phases",
+        dest="credkit_phases",
+        default="examples,coverage,fuzzing,stateful",
+        help="Comma-separated schemathesis phases to run.",
+    )
+    group.addoption(
         "--credkit-check",
         dest="credkit_checks",
         action="append",
@@ -75,6 +81,7 @@ class CredkitRun:
                 secret_key=os.environ.get("CREDKIT_VERIFY_SECRET_KEY"),
                 max_examples=option("credkit_max_examples"),
                 include_checks=tuple(option("credkit_checks")),
+                phases=tuple(p.strip() for p in option("credkit_phases").split(",") if p.strip()),
             )
             self.result = run(verify, allow=load_allow(Path(allow_path)) if allow_path else None)
         return self.result

@@ -18,10 +18,11 @@ import httpx
 
 from contracts.allow import AllowList
 from contracts.checks import Abort, Check, Finding, SetupRefused, Skip, select_checks
+from contracts.cleanup import cleanup
 from contracts.client import CREDENTIALS, Api, Exchange, SafetyError, Unreachable
 from contracts.config import VerifyConfig
 from contracts.context import CheckContext
-from contracts.safety import IdTracker, Redactor, new_run_id, run_name
+from contracts.safety import IdTracker, Redactor, new_run_id
 from mockserver.catalog import default_catalog
 
 __all__ = ["Outcome", "RunResult", "run"]
@@ -147,42 +148,6 @@ def _run_active(ctx: CheckContext, item: Check) -> Outcome:
     except (SafetyError, httpx.HTTPError, Exception) as exc:
         status, reason = "error", ctx.redactor(f"{type(exc).__name__}: {exc}")
     return Outcome(item, status, list(ctx.findings), reason, time.monotonic() - started)
-
-
-def _named_by_this_run(ctx: CheckContext) -> list[str]:
-    """Ids of listed credentials named for this run (a create whose answer was lost, e.g. to
-    Ctrl-C or a timeout, is found here)."""
-    try:
-        listed = ctx.api.request("GET", CREDENTIALS)
-    except Exception:  # noqa: BLE001 - best effort; tracked ids are handled anyway
-        return []
-    prefix = run_name(ctx.run_id, "")
-    if listed.status != 200 or not isinstance(listed.body, list):
-        return []
-    return [
-        str(item["id"])
-        for item in listed.body
-        if isinstance(item, dict) and str(item.get("name", "")).startswith(prefix) and "id" in item
-    ]
-
-
-def cleanup(ctx: CheckContext) -> list[str]:
-    """Delete every credential the run created and did not delete; the ids that remain."""
-    for credential_id in _named_by_this_run(ctx):
-        if credential_id not in ctx.tracker.alive():
-            ctx.tracker.add(credential_id)
-    leftovers = []
-    for credential_id in ctx.tracker.alive():
-        try:
-            exchange = ctx.api.request("DELETE", f"{CREDENTIALS}/{credential_id}")
-        except Exception:  # noqa: BLE001 - whatever happens, report what is left
-            leftovers.append(credential_id)
-            continue
-        if exchange.status == 404:
-            ctx.tracker.deleted(credential_id)
-        elif exchange.status != 200:
-            leftovers.append(credential_id)
-    return leftovers
 
 
 def run(

@@ -13,18 +13,16 @@ import copy
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
-
 from contracts.checks import Finding
 from contracts.client import CREDENTIALS, Exchange
 from contracts.context import CheckContext, pick_type
-from contracts.safety import absent_id, curl, is_absent_id, run_name
-from contracts.schema_checks import SCHEMA_CHECKS, SERVER_RESPONDS, SERVER_RESPONDS_REQUIREMENT
+from contracts.safety import absent_id, is_absent_id, run_name
+from contracts.schema_checks import SCHEMA_CHECKS
+from contracts.schema_findings import collect, network_finding, to_exchange
 from mockserver.resources import CREDENTIALS_SPEC, load_spec
 
 __all__ = ["EXPECTED_REJECTIONS", "TargetPool", "run_schemathesis", "schemathesis_config"]
@@ -141,55 +139,6 @@ def _private_hypothesis_home() -> Iterator[None]:
         configuration.set_hypothesis_home_dir(previous)
 
 
-def _case_curl(ctx: CheckContext, case: Any) -> str:
-    url = ctx.config.base_url + case.formatted_path
-    if case.query:
-        url += "?" + str(httpx.QueryParams({k: v for k, v in case.query.items()}))
-    extra = {
-        k: str(v)
-        for k, v in (case.headers or {}).items()
-        if k.lower() not in ("authorization", "content-type")
-    }
-    body = case.body if not _is_unset(case.body) else None
-    raw = None
-    if body is not None and not isinstance(body, dict | list):
-        raw, body = str(body).encode(), None
-    return ctx.redactor(
-        curl(
-            case.method,
-            url,
-            body=body,
-            raw_body=raw,
-            content_type=case.media_type if (body is not None or raw) else None,
-            headers=extra,
-            insecure=ctx.config.insecure,
-        )
-    )
-
-
-def _is_unset(value: Any) -> bool:
-    return type(value).__name__ == "NotSet"
-
-
-def _to_exchange(case: Any, response: Any, base_url: str) -> Exchange:
-    try:
-        body = response.json()
-    except Exception:
-        body = None
-    headers = httpx.Headers([(k, v) for k, values in response.headers.items() for v in values])
-    return Exchange(
-        method=case.method,
-        path=case.formatted_path,
-        url=base_url + case.formatted_path,
-        role="full",
-        status=response.status_code,
-        headers=headers,
-        content=response.content or b"",
-        body=body,
-        request_body=case.body if isinstance(case.body, dict) else None,
-    )
-
-
 def run_schemathesis(
     ctx: CheckContext,
     checks: Iterable[str],
@@ -229,7 +178,7 @@ def run_schemathesis(
             case.body = {**body, "name": run_name(ctx.run_id, f"st-{next(counter)}")}
 
     def after_call(context: Any, case: Any, response: Any) -> None:
-        exchange = _to_exchange(case, response, ctx.config.base_url)
+        exchange = to_exchange(case, response, ctx.config.base_url)
         if (
             case.method == "POST"
             and case.operation.path == CREDENTIALS
@@ -249,11 +198,11 @@ def run_schemathesis(
         try:
             for event in schemathesis.engine.from_schema(schema).execute():
                 if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
-                    _collect(ctx, event.recorder, findings)
+                    collect(ctx, event.recorder, findings)
                     if progress is not None:
                         progress(event.recorder.label)
                 elif isinstance(event, events.NonFatalError):
-                    _network_finding(ctx, event, findings)
+                    network_finding(ctx, event, findings)
                 elif isinstance(event, events.FatalError):
                     raise RuntimeError(
                         f"schemathesis stopped: {event.exception}"
@@ -264,54 +213,3 @@ def run_schemathesis(
             GLOBAL_HOOK_DISPATCHER.unregister(before_call)
             GLOBAL_HOOK_DISPATCHER.unregister(after_call)
     return list(findings.values())
-
-
-def _collect(
-    ctx: CheckContext, recorder: Any, findings: dict[tuple[str, str, str], Finding]
-) -> None:
-    for case_id, nodes in recorder.checks.items():
-        for node in nodes:
-            if node.failure_info is None or str(node.status) != "failure":
-                continue
-            failure = node.failure_info.failure
-            case_node = recorder.cases.get(case_id)
-            if case_node is None:
-                continue
-            case = case_node.value
-            operation = case.operation.label
-            key = (node.name, operation, failure.title)
-            if key in findings:
-                continue
-            interaction = recorder.interactions.get(case_id)
-            status = (
-                interaction.response.status_code
-                if interaction is not None and interaction.response is not None
-                else None
-            )
-            findings[key] = Finding(
-                check=node.name,
-                operation=operation,
-                requirement=SCHEMA_CHECKS.get(node.name, failure.title),
-                observed=ctx.redactor(f"{failure.title}: {failure.message}".strip()[:600]),
-                curl=_case_curl(ctx, case),
-                status=status,
-            )
-
-
-def _network_finding(
-    ctx: CheckContext, event: Any, findings: dict[tuple[str, str, str], Finding]
-) -> None:
-    label = str(getattr(event, "label", "-"))
-    kind = type(event.value).__name__
-    key = (SERVER_RESPONDS, label, kind)
-    if key not in findings:
-        findings[key] = Finding(
-            check=SERVER_RESPONDS,
-            operation=label,
-            requirement=SERVER_RESPONDS_REQUIREMENT,
-            observed=ctx.redactor(f"{kind}: {str(event.value)[:300]}"),
-        )
-
-
-def _elapsed(start: float) -> float:
-    return time.monotonic() - start

@@ -46,6 +46,8 @@ def test_items_per_check_and_operation(
         mock_url,
         "--credkit-max-examples",
         "2",
+        "--credkit-phases",
+        "examples",
     ]
     args += [
         "--credkit-check",

@@ -99,4 +99,4 @@ def test_client_honours_the_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(3):
         api.request("GET", "/api/v1/credentials")
     # sleep is stubbed, so the clock stands still: the second wait is a whole interval longer
-    assert [round(s, 1) for s in sleeps] == [0.5, 1.0]
+    assert len(sleeps) == 2 and 0.3 < sleeps[0] <= 0.5 and 0.8 < sleeps[1] <= 1.0

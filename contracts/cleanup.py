@@ -1,0 +1,45 @@
+"""Deleting what a run created: every tracked id, and anything listed under the run's name."""
+
+from __future__ import annotations
+
+from contracts.client import CREDENTIALS
+from contracts.context import CheckContext
+from contracts.safety import run_name
+
+__all__ = ["cleanup"]
+
+
+def _named_by_this_run(ctx: CheckContext) -> list[str]:
+    """Ids of listed credentials named for this run (a create whose answer was lost, e.g. to
+    Ctrl-C or a timeout, is found here)."""
+    try:
+        listed = ctx.api.request("GET", CREDENTIALS)
+    except Exception:
+        return []
+    prefix = run_name(ctx.run_id, "")
+    if listed.status != 200 or not isinstance(listed.body, list):
+        return []
+    return [
+        str(item["id"])
+        for item in listed.body
+        if isinstance(item, dict) and str(item.get("name", "")).startswith(prefix) and "id" in item
+    ]
+
+
+def cleanup(ctx: CheckContext) -> list[str]:
+    """Delete every credential the run created and did not delete; the ids that remain."""
+    for credential_id in _named_by_this_run(ctx):
+        if credential_id not in ctx.tracker.alive():
+            ctx.tracker.add(credential_id)
+    leftovers = []
+    for credential_id in ctx.tracker.alive():
+        try:
+            exchange = ctx.api.request("DELETE", f"{CREDENTIALS}/{credential_id}")
+        except Exception:
+            leftovers.append(credential_id)
+            continue
+        if exchange.status == 404:
+            ctx.tracker.deleted(credential_id)
+        elif exchange.status != 200:
+            leftovers.append(credential_id)
+    return leftovers

@@ -1,0 +1,111 @@
+"""Turning what schemathesis saw into the suite's findings (masked, with a reproduction)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from contracts.checks import Finding
+from contracts.client import Exchange
+from contracts.context import CheckContext
+from contracts.safety import curl
+from contracts.schema_checks import SCHEMA_CHECKS, SERVER_RESPONDS, SERVER_RESPONDS_REQUIREMENT
+
+__all__ = ["collect", "network_finding", "to_exchange"]
+
+
+def _case_curl(ctx: CheckContext, case: Any) -> str:
+    url = ctx.config.base_url + case.formatted_path
+    if case.query:
+        url += "?" + str(httpx.QueryParams({k: v for k, v in case.query.items()}))
+    extra = {
+        k: str(v)
+        for k, v in (case.headers or {}).items()
+        if k.lower() not in ("authorization", "content-type")
+    }
+    body = case.body if not _is_unset(case.body) else None
+    raw = None
+    if body is not None and not isinstance(body, dict | list):
+        raw, body = str(body).encode(), None
+    return ctx.redactor(
+        curl(
+            case.method,
+            url,
+            body=body,
+            raw_body=raw,
+            content_type=case.media_type if (body is not None or raw) else None,
+            headers=extra,
+            insecure=ctx.config.insecure,
+        )
+    )
+
+
+def _is_unset(value: Any) -> bool:
+    return type(value).__name__ == "NotSet"
+
+
+def to_exchange(case: Any, response: Any, base_url: str) -> Exchange:
+    try:
+        body = response.json()
+    except Exception:
+        body = None
+    headers = httpx.Headers([(k, v) for k, values in response.headers.items() for v in values])
+    return Exchange(
+        method=case.method,
+        path=case.formatted_path,
+        url=base_url + case.formatted_path,
+        role="full",
+        status=response.status_code,
+        headers=headers,
+        content=response.content or b"",
+        body=body,
+        request_body=case.body if isinstance(case.body, dict) else None,
+    )
+
+
+def collect(
+    ctx: CheckContext, recorder: Any, findings: dict[tuple[str, str, str], Finding]
+) -> None:
+    for case_id, nodes in recorder.checks.items():
+        for node in nodes:
+            if node.failure_info is None or str(node.status) != "failure":
+                continue
+            failure = node.failure_info.failure
+            case_node = recorder.cases.get(case_id)
+            if case_node is None:
+                continue
+            case = case_node.value
+            operation = case.operation.label
+            key = (node.name, operation, failure.title)
+            if key in findings:
+                continue
+            interaction = recorder.interactions.get(case_id)
+            status = (
+                interaction.response.status_code
+                if interaction is not None and interaction.response is not None
+                else None
+            )
+            findings[key] = Finding(
+                check=node.name,
+                operation=operation,
+                requirement=SCHEMA_CHECKS.get(node.name, failure.title),
+                observed=ctx.redactor(f"{failure.title}: {failure.message}".strip()[:600]),
+                curl=_case_curl(ctx, case),
+                status=status,
+            )
+
+
+def network_finding(
+    ctx: CheckContext, event: Any, findings: dict[tuple[str, str, str], Finding]
+) -> None:
+    label = str(getattr(event, "label", "-"))
+    kind = type(event.value).__name__
+    key = (SERVER_RESPONDS, label, kind)
+    if key not in findings:
+        findings[key] = Finding(
+            check=SERVER_RESPONDS,
+            operation=label,
+            requirement=SERVER_RESPONDS_REQUIREMENT,
+            observed=ctx.redactor(f"{kind}: {str(event.value)[:300]}"),
+        )
