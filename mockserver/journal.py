@@ -10,12 +10,18 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 __all__ = ["MASK", "Journal", "JournalEntry", "mask_body", "mask_headers"]
 
 MASK = "***"
+# Bodies up to this size are kept as parsed and masked when read (recording stays cheap); a
+# larger one is kept as its masked shape, bounded (see `bounded_shape`).
+LAZY_BODY_BYTES = 4096
+BODY_KEYS = 100
+BODY_KEY_CHARS = 256
 SENSITIVE_HEADERS = frozenset(
     {b"authorization", b"proxy-authorization", b"cookie", b"set-cookie", b"x-api-key"}
 )
@@ -43,6 +49,24 @@ def mask_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return out
 
 
+def _short(key: str) -> str:
+    return key if len(key) <= BODY_KEY_CHARS else key[: BODY_KEY_CHARS - 1] + "…"
+
+
+def bounded_shape(body: Any) -> Any:
+    """`mask_body` for a large body, bounded: at most BODY_KEYS keys per object, each cut to
+    BODY_KEY_CHARS characters (new strings: nothing of the parsed body stays referenced)."""
+    if not isinstance(body, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key, value in islice(body.items(), BODY_KEYS):
+        if isinstance(value, dict):
+            out[_short(key)] = {_short(inner): MASK for inner in islice(value, BODY_KEYS)}
+        else:
+            out[_short(key)] = MASK
+    return out
+
+
 def mask_body(body: Any) -> Any:
     """A JSON body's shape with every value masked (`plainDataObj` keys kept, values not)."""
     if not isinstance(body, dict):
@@ -64,6 +88,9 @@ class Journal:
         return len(self._entries)
 
     def record(self, entry: JournalEntry) -> None:
+        if entry.body is not None and entry.body_bytes > LAZY_BODY_BYTES:
+            # bounded memory per entry: 1,000 parsed 1 MiB bodies would hold GiBs
+            entry = entry._replace(body=bounded_shape(entry.body))
         self._entries.append(entry)
 
     def clear(self) -> None:
