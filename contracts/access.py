@@ -12,6 +12,8 @@ from contracts.context import CheckContext, pick_type
 from contracts.safety import run_name
 from mockserver.resources import CREDENTIALS_SPEC, load_spec
 
+__all__ = ["Operation", "fill", "operations"]
+
 _GROUP = "access"
 _METHODS = ("get", "put", "post", "delete", "patch")
 

@@ -9,6 +9,8 @@ from contracts.checks import check
 from contracts.client import Exchange
 from contracts.context import CheckContext, pick_type
 
+__all__ = ["concurrent_updates"]
+
 REQ_CONCURRENT = (
     "N concurrent partial updates of distinct keys to one credential all succeed and all survive."
 )

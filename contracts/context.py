@@ -73,14 +73,14 @@ class CheckContext:
         """A unique secret value, registered for scanning and scrubbing."""
         value = f"credkit-secret-{uuid.uuid4().hex}"
         self.secrets.add(value)
-        self.redactor.add(value)
+        self.redactor.add_secret(value)
         return value
 
     def new_url(self, scheme: str = "postgresql") -> tuple[str, str]:
         """A url with a fresh secret password, and that password."""
         password = f"Pw{uuid.uuid4().hex}"
         self.secrets.add(password)
-        self.redactor.add(password)
+        self.redactor.add_secret(password)
         return f"{scheme}://credkit-user:{password}@db.credkit.invalid:5432/app", password
 
     # ---- reporting ----------------------------------------------------------------------

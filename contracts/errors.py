@@ -14,6 +14,8 @@ from contracts.context import CheckContext, pick_type
 from contracts.safety import absent_id, run_name
 from mockserver.resources import CREDENTIALS_SPEC, load_spec
 
+__all__ = ["error_shape"]
+
 _GROUP = "errors"
 
 

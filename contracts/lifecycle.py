@@ -12,6 +12,15 @@ from contracts.client import CREDENTIALS
 from contracts.context import CheckContext, input_of, pick_type
 from contracts.safety import absent_id, run_name
 
+__all__ = [
+    "dates",
+    "fresh_ciphertext",
+    "immutable",
+    "rejected_changes_nothing",
+    "response_id",
+    "unknown_not_created",
+]
+
 _GROUP = "update-semantics"
 _IMMUTABLE = ("id", "credentialName", "workspaceId", "createdDate")
 

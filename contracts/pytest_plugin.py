@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+__all__ = ["CredkitItem", "CredkitRun", "pytest_addoption", "pytest_collection_modifyitems"]
+
 if TYPE_CHECKING:
     from contracts.runner import RunResult
 

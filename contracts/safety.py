@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import shlex
@@ -24,6 +25,7 @@ __all__ = [
     "IdTracker",
     "Redactor",
     "absent_id",
+    "base64_cores",
     "curl",
     "is_absent_id",
     "mask_body",
@@ -115,6 +117,10 @@ class Redactor:
         with self._lock:
             self._values.update(v for v in values if v and len(v) >= 4)
 
+    def add_secret(self, value: str) -> None:
+        """`value` and the base64 forms it takes inside any base64-encoded text."""
+        self.add(value, *base64_cores(value))
+
     def values(self) -> list[str]:
         with self._lock:
             return sorted(self._values, key=len, reverse=True)
@@ -126,6 +132,20 @@ class Redactor:
         return text
 
 
+def base64_cores(value: str) -> list[str]:
+    """The part of `value`'s base64 encoding that is the same wherever it sits in a longer
+    encoded text (one per alignment), so an encoded secret can be found and scrubbed."""
+    cores = []
+    raw = value.encode()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode()
+        start = -(-offset * 4 // 3)  # characters touched by the padding bytes
+        end = len(encoded) - 4  # the last group may mix with what follows
+        if end - start >= 8:
+            cores.append(encoded[start:end])
+    return cores
+
+
 def mask_body(body: Any) -> Any:
     """`body` with every `plainDataObj` value masked (at any depth); other fields kept."""
     if isinstance(body, Mapping):
@@ -135,6 +155,8 @@ def mask_body(body: Any) -> Any:
                 out[key] = {k: MASK for k in value}
             elif key == "plainDataObj":
                 out[key] = MASK
+            elif key == "encryptedData" and isinstance(value, str) and len(value) > 16:
+                out[key] = f"{value[:10]}...({len(value)} chars)"
             else:
                 out[key] = mask_body(value)
         return out

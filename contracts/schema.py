@@ -81,16 +81,15 @@ def schemathesis_config(
 class TargetPool:
     """Credentials created for schemathesis to update, read and delete (re-created when deleted)."""
 
-    MAX_CREATES = 25
-
-    def __init__(self, ctx: CheckContext) -> None:
+    def __init__(self, ctx: CheckContext, max_creates: int = 25) -> None:
         self.ctx = ctx
+        self.max_creates = max_creates
         self.targets: list[str] = []
         self.creates = 0
         self.ctype = pick_type(ctx.catalog, "password")
 
     def _create(self) -> str | None:
-        if self.creates >= self.MAX_CREATES:
+        if self.creates >= self.max_creates:
             return None
         self.creates += 1
         body = {
@@ -158,7 +157,7 @@ def run_schemathesis(
     )
     document = copy.deepcopy(load_spec(ctx.config.spec_path or CREDENTIALS_SPEC))
     schema = schemathesis.openapi.from_dict(document, config=config)
-    pool = TargetPool(ctx)
+    pool = TargetPool(ctx, max_creates=1000 if fuzz else 25)
     counter = iter(range(1, 10**9))
 
     def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:

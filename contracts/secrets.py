@@ -13,6 +13,8 @@ from contracts.context import CheckContext, input_of, pick_type
 from contracts.crypto import PREFIX, decode_salted
 from mockserver.catalog import BULLETS, MARKER
 
+__all__ = ["encrypted_data_format", "find_leaks", "get_redacts", "no_secret_in_responses"]
+
 _GROUP = "secrets"
 _BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}")
 

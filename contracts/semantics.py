@@ -12,6 +12,17 @@ from contracts.checks import check
 from contracts.context import CheckContext, input_of, pick_type
 from mockserver.catalog import MARKER
 
+__all__ = [
+    "marker_keeps_secret",
+    "marker_keeps_stored",
+    "masked_url_keeps_password",
+    "masked_url_keeps_stored",
+    "name_only",
+    "partial_merge",
+    "stored_exact",
+    "values_only",
+]
+
 _GROUP = "update-semantics"
 
 

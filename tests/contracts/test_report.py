@@ -18,7 +18,7 @@ from contracts.allow import parse_allow
 from contracts.config import VerifyConfig
 from contracts.report import print_console, to_json, write_json, write_junit
 from contracts.runner import RunResult, run
-from tests.contracts.broken_apps import leaks_secret_header, non_redacted_get
+from tests.contracts.broken_apps import leaks_base64, leaks_secret_header, non_redacted_get
 from tests.contracts.conftest import KEYS
 from tests.contracts.servers import serving
 
@@ -104,3 +104,17 @@ def test_secret_in_a_header_is_found_but_never_shown(
     finding = leaked.failures()[0]
     assert "header" in finding.observed
     assert not SECRET.search(json.dumps(to_json(leaked)))
+
+
+def test_a_base64_leak_is_found_and_not_repeated_in_the_report(
+    make_config: Callable[..., VerifyConfig],
+) -> None:
+    from contracts.secrets import _decoded_runs
+
+    with serving(leaks_base64()) as url:
+        leaked = run(
+            make_config(url, include_checks=("no-secret-in-responses", "update-partial-merge"))
+        )
+    assert leaked.failures()[0].check == "no-secret-in-responses"
+    report = json.dumps(to_json(leaked)).encode()
+    assert not any(b"credkit-secret-" in blob for blob in _decoded_runs(report))

@@ -100,3 +100,20 @@ def test_client_honours_the_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
         api.request("GET", "/api/v1/credentials")
     # sleep is stubbed, so the clock stands still: the second wait is a whole interval longer
     assert len(sleeps) == 2 and 0.3 < sleeps[0] <= 0.5 and 0.8 < sleeps[1] <= 1.0
+
+
+def test_redactor_scrubs_base64_forms_of_a_secret() -> None:
+    import base64
+
+    secret = "credkit-secret-0123456789abcdef0123456789abcdef"
+    redact = Redactor()
+    redact.add_secret(secret)
+    for prefix in ("", "a", "ab", '{"key": "'):
+        encoded = base64.b64encode((prefix + secret + '"}').encode()).decode()
+        scrubbed = redact(encoded)
+        assert "***" in scrubbed and len(scrubbed) < len(encoded) - 40
+
+
+def test_mask_body_shortens_encrypted_data() -> None:
+    masked = mask_body({"encryptedData": "U2FsdGVkX1" + "A" * 40})
+    assert masked == {"encryptedData": "U2FsdGVkX1...(50 chars)"}
