@@ -18,6 +18,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from mockserver.app import AppState
     from mockserver.routing import RouteTable
 
-__all__ = ["Flowise31Profile", "parse_express_body"]
+__all__ = ["Flowise31Profile", "js_number", "parse_express_body"]
 
 HTML = b"text/html; charset=UTF-8"
 INDEX_PAGE = (
@@ -87,6 +88,7 @@ KEY_BLACKLIST = (
 CREATE_OR_UPDATE = ("credentials:create", "credentials:update")
 _WS = b" \t\r\n"
 MAX_DEPTH = 16_384
+_NUMBER_JS_DIFFERS = re.compile(rb"\d[.eE]|\d{16}")
 
 Op = Callable[[Call, Any], Reply]
 # (method, path pattern under /api/v1, permissions (any of; None: any valid key), operation)
@@ -138,15 +140,17 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_deep(body: bytes) -> Any:
-    """V8's JSON.parse takes nesting far deeper than orjson's 1024 levels; so does this, up to
-    MAX_DEPTH (beyond it: 400, a departure kept to bound the parser's stack)."""
+    """JSON.parse's result: JavaScript numbers, and nesting far deeper than orjson's 1024
+    levels, up to MAX_DEPTH (beyond it: 400, a departure kept to bound the parser's stack)."""
     depth = _depth(body)
     if depth > MAX_DEPTH:
         raise ApiError(400, f"Request body is nested too deeply (more than {MAX_DEPTH} levels)")
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 2 * depth + 1000))
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        return json.loads(
+            body, parse_constant=_reject_constant, parse_float=js_number, parse_int=_js_int
+        )
     except json.JSONDecodeError as exc:
         end = exc.pos >= len(body.rstrip(_WS))
         message = "Unexpected end of JSON input" if end else "Unexpected token in JSON"
@@ -155,6 +159,22 @@ def _parse_deep(body: bytes) -> Any:
         raise ApiError(400, "Unexpected token in JSON") from None
     finally:
         sys.setrecursionlimit(limit)
+
+
+def js_number(text: str) -> Any:
+    """A JSON number as JavaScript holds and writes it back: a double, so `1.0` and `3e16` are
+    integers, an integer past 2**53 loses precision, and an overflow becomes null."""
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        return None  # JSON.stringify(Infinity) is null
+    if value.is_integer() and abs(value) < 1e21:
+        # Shortest round-trip digits, then zeros, as JavaScript prints it (and repr() finds).
+        return int(Decimal(repr(value)))
+    return value
+
+
+def _js_int(text: str) -> Any:
+    return int(text) if len(text) < 16 else js_number(text)
 
 
 def parse_express_body(content_type: bytes | None, body: bytes) -> Any:
@@ -169,11 +189,14 @@ def parse_express_body(content_type: bytes | None, body: bytes) -> Any:
         if text[:1] not in (b"{", b"["):  # strict mode: only objects and arrays
             raise ApiError(400, "Unexpected token in JSON at position 0")
         try:
-            return orjson.loads(body)
+            value = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             if str(exc).startswith("depth limit exceeded"):
                 return _parse_deep(body)
             raise _parse_error(exc) from None
+        # Numbers JavaScript would hold differently (fractions, exponents, long integers): parse
+        # again with its number semantics. A digit before . or e in a string costs only time.
+        return _parse_deep(body) if _NUMBER_JS_DIFFERS.search(body) else value
     if media == b"application/x-www-form-urlencoded":
         form: dict[str, Any] = {}
         for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):

@@ -25,9 +25,7 @@ DIVERGENT = {step.name for step in STEPS if step.divergence}
 
 
 def _recorded() -> list[dict[str, Any]]:
-    exchanges: list[dict[str, Any]] = json.loads(RECORDING.read_text(encoding="utf-8"))[
-        "exchanges"
-    ]
+    exchanges: list[dict[str, Any]] = json.loads(RECORDING.read_text(encoding="utf-8"))["exchanges"]
     return exchanges
 
 

@@ -162,3 +162,13 @@ def test_auth_whitelist_and_key_blacklist(flowise: Client) -> None:
     assert (blocked.status_code, blocked.json()) == (401, {"error": "Unauthorized Access"})
     page = flowise.get("/api/v1/nothing-here", headers=ADMIN)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
+def test_numbers_are_javascript_doubles() -> None:
+    """What `JSON.stringify(JSON.parse(...))` gives on Node 20 for the same input."""
+    parsed = parse_express_body(
+        b"application/json",
+        b'{"a": [1.0, 3.0727806032045376e+16, 1e21, 1.5, -0.0, 12345678901234567890, true]}',
+    )
+    assert parsed == {"a": [1, 30727806032045376, 1e21, 1.5, 0, 12345678901234567000, True]}
+    assert [type(v) for v in parsed["a"]] == [int, int, float, float, int, int, bool]

@@ -1,0 +1,243 @@
+"""Differential fuzzing: the same generated request sequences sent to real Flowise and the mock.
+
+    python -m interop.flowise.differential --examples 30      # starts a fresh Flowise itself
+    python -m interop.flowise.differential --base-url URL --key full=K --key view=K
+
+A hypothesis state machine draws request bodies from the spec with schemathesis (positive and
+negative generation: wrong types, unknown fields, malformed bodies, odd auth headers) and runs
+create → update / get / reveal / list → delete sequences. Every request goes to both servers;
+ids are mapped pairwise, and each pair of answers is compared as the replay test compares
+(status, content type, body keys, types and values, decrypted stored data). Differences are
+collected, not raised, and summarised at the end; values of stored data are never printed.
+Not part of CI: it needs the real server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, rule
+from schemathesis.core import NOT_SET
+
+from interop.flowise import server
+from interop.flowise.recording import compare, scrub
+from interop.flowise.replay import MOCK_KEYS, MOCK_PASSPHRASE, InProcessClient
+from interop.flowise.scenario import Exchange, Requester, Run
+
+__all__ = ["Differential", "main", "run_differential"]
+
+C = "/api/v1/credentials"
+
+
+@dataclass
+class Side:
+    """One server: how to reach it, its keys and passphrase, and its ids by pair name."""
+
+    client: Requester
+    keys: dict[str, str]
+    passphrase: str | None
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def send(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> Exchange:
+        for name, value in self.ids.items():
+            path = path.replace(f"${{{name}}}", value)
+        if "authorization" not in {h.lower() for h in headers}:
+            headers = {**headers, "Authorization": f"Bearer {self.keys['full']}"}
+        response = self.client.request(method, path, headers=headers, content=body)
+        content_type = response.headers.get("content-type", "")
+        parsed: Any = response.text
+        if "json" in content_type:
+            with contextlib.suppress(ValueError):
+                parsed = response.json()
+        return Exchange(
+            "fuzz", method, path, headers, None, response.status_code, content_type, parsed
+        )
+
+    def scrub(self, exchange: Exchange) -> dict[str, Any]:
+        run = Run(keys=self.keys, variables=dict(self.ids), exchanges=[exchange])
+        return scrub(run, self.passphrase)[0]
+
+
+@dataclass
+class Differential:
+    """Both servers and what the run found."""
+
+    real: Side
+    mock: Side
+    requests: int = 0
+    differences: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    pairs: int = 0
+    unsendable: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)  # "<label> <real status>"
+
+    def both(self, label: str, method: str, path: str, case: Any = None) -> str | None:
+        """Send one request to both servers and compare them; the pair name when it created a
+        credential on both."""
+        headers: dict[str, str] = {}
+        body: bytes | None = None
+        if case is not None:
+            headers = {k: v for k, v in (case.headers or {}).items() if isinstance(v, str)}
+            if case.body is not NOT_SET:
+                raw = case.body
+                body = raw if isinstance(raw, bytes) else json.dumps(raw).encode()
+                headers.setdefault("Content-Type", case.media_type or "application/json")
+        try:
+            real = self.real.send(method, path, dict(headers), body)
+            mock = self.mock.send(method, path, dict(headers), body)
+        except httpx.LocalProtocolError:  # a generated header no HTTP client may send
+            self.unsendable += 1
+            return None
+        self.requests += 1
+        self.statuses[f"{label} {real.status}"] += 1
+        created = None
+        ids = [a.body.get("id") if isinstance(a.body, dict) else None for a in (real, mock)]
+        if method == "POST" and all(isinstance(i, str) for i in ids):
+            self.pairs += 1
+            created = f"p{self.pairs}"
+            for side, answer in ((self.real, real), (self.mock, mock)):
+                side.ids[created] = answer.body["id"]
+                side.ids.setdefault("workspace", answer.body.get("workspaceId", ""))
+        self._compare(label, self.real.scrub(real), self.mock.scrub(mock), body)
+        return created
+
+    def _compare(self, label: str, real: Any, mock: Any, body: bytes | None) -> None:
+        expected, actual = copy.deepcopy(real), copy.deepcopy(mock)
+        for side in (expected, actual):  # JSON.parse's messages quote the body: kind only
+            payload = side["response"]["body"]
+            if side["response"]["status"] == 400 and isinstance(payload, dict):
+                payload["message"] = "<parser message>"
+        result = compare(expected, actual)
+        for line in result.differences + result.withheld:
+            where = line.split(":", 1)[0]
+            shown = where if ".decrypted" in where else line  # never print stored values
+            key = f"{label}: {shown}"
+            self.differences[key] += 1
+            if key not in self.examples and body is not None and ".decrypted" not in where:
+                self.examples[key] = body[:200].decode("utf-8", "replace")
+
+
+def machine_for(diff: Differential) -> type[RuleBasedStateMachine]:
+    import schemathesis
+    from schemathesis.generation.modes import GenerationMode
+
+    from mockserver.resources import CREDENTIALS_SPEC
+
+    schema = schemathesis.openapi.from_path(CREDENTIALS_SPEC)
+    post, put = schema[C]["POST"], schema[f"{C}/{{id}}"]["PUT"]
+    modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    creates = st.one_of(*(post.as_strategy(m) for m in modes))
+    updates = st.one_of(*(put.as_strategy(m, path_parameters={"id": "x"}) for m in modes))
+
+    class SideBySide(RuleBasedStateMachine):
+        pairs = Bundle("pairs")
+
+        @rule(target=pairs, case=creates)
+        def create(self, case: Any) -> Any:
+            created = diff.both("POST", "POST", C, case)
+            return created if created is not None else multiple()
+
+        @rule(pair=pairs, case=updates)
+        def update(self, pair: str, case: Any) -> None:
+            diff.both("PUT", "PUT", f"{C}/${{{pair}}}", case)
+
+        @rule(pair=pairs)
+        def get(self, pair: str) -> None:
+            diff.both("GET by id", "GET", f"{C}/${{{pair}}}")
+
+        @rule(pair=pairs)
+        def reveal(self, pair: str) -> None:
+            diff.both("GET reveal", "GET", f"{C}/${{{pair}}}/reveal")
+
+        @rule()
+        def list_all(self) -> None:
+            diff.both("GET list", "GET", C)
+
+        @rule(pair=pairs)
+        def delete(self, pair: str) -> None:
+            diff.both("DELETE", "DELETE", f"{C}/${{{pair}}}")
+
+    return SideBySide
+
+
+def run_differential(real: Side, mock: Side, examples: int) -> Differential:
+    """Run `examples` generated sequences against both sides; return what differed."""
+    from hypothesis.stateful import run_state_machine_as_test
+
+    diff = Differential(real, mock)
+    run_state_machine_as_test(
+        machine_for(diff),
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=8,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    return diff
+
+
+def _mock_side() -> Side:
+    from interop.flowise.replay import FIXTURES
+    from mockserver.app import create_app
+    from mockserver.config import Config
+
+    config = Config(
+        profile="flowise-3.1", fixtures=FIXTURES, secret_key=MOCK_PASSPHRASE, access_log=False
+    )
+    return Side(InProcessClient(create_app(config)), dict(MOCK_KEYS), MOCK_PASSPHRASE)
+
+
+def _report(diff: Differential) -> int:
+    print(
+        f"{diff.requests} request pairs, {diff.pairs} credentials created on both sides, "
+        f"{diff.unsendable} generated requests unsendable"
+    )
+    print(
+        "answers (real status):", ", ".join(f"{k} ×{n}" for k, n in sorted(diff.statuses.items()))
+    )
+    if not diff.differences:
+        print("no differences")
+        return 0
+    print(f"{sum(diff.differences.values())} differences, {len(diff.differences)} kinds:")
+    for key, count in diff.differences.most_common():
+        print(f"  {count:4}× {key}")
+        if key in diff.examples:
+            print(f"         e.g. body {diff.examples[key]!r}")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", help="a running, fresh Flowise (else one is started)")
+    parser.add_argument("--key", action="append", default=[], metavar="ROLE=KEY")
+    parser.add_argument("--passphrase", default=server.PASSPHRASE)
+    parser.add_argument("--examples", type=int, default=30, help="generated sequences")
+    args = parser.parse_args(argv)
+    mock = _mock_side()
+    if args.base_url:
+        keys = dict(item.split("=", 1) for item in args.key)
+        with httpx.Client(base_url=args.base_url, timeout=60) as client:
+            diff = run_differential(Side(client, keys, args.passphrase), mock, args.examples)
+    else:
+        home = server.default_home()
+        server.install(home)
+        with server.start(home) as running, httpx.Client(base_url=running.url, timeout=60) as c:
+            real = Side(c, running.keys, server.PASSPHRASE)
+            diff = run_differential(real, mock, args.examples)
+    return _report(diff)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
