@@ -6,6 +6,7 @@ failure, an exception, Ctrl-C or SIGTERM.
 
 from __future__ import annotations
 
+import itertools
 import signal
 import threading
 import time
@@ -220,6 +221,8 @@ def _run_all(
     from contracts.schema import run_schemathesis
 
     outcomes: list[Outcome] = []
+    if mode == "fuzz":  # the long-running form: schemathesis and the passive checks only
+        selected = [c for c in selected if c.kind != "active"]
     for item in selected:
         missing = [n for n in item.needs if not ctx.config.has(n)]
         if missing:
@@ -238,7 +241,7 @@ def _run_all(
         error: str | None = None
         started = time.monotonic()
         try:
-            while True:
+            for round_ in itertools.count():
                 remaining = deadline - time.monotonic() if deadline else None
                 findings += run_schemathesis(
                     ctx,
@@ -247,6 +250,7 @@ def _run_all(
                     fuzz=mode == "fuzz",
                     max_time=remaining,
                     progress=lambda label: notify("schema", label),
+                    round_=round_,
                 )
                 if deadline is None or time.monotonic() >= deadline - 1:
                     break

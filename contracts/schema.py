@@ -19,7 +19,7 @@ from typing import Any
 
 from contracts.checks import Finding
 from contracts.client import CREDENTIALS, Exchange
-from contracts.context import CheckContext, pick_type
+from contracts.context import CheckContext, input_of, pick_type
 from contracts.safety import absent_id, is_absent_id, run_name
 from contracts.schema_checks import SCHEMA_CHECKS
 from contracts.schema_findings import collect, network_finding, to_exchange
@@ -44,7 +44,12 @@ def _rate(rate: float) -> str:
 
 
 def schemathesis_config(
-    ctx: CheckContext, checks: Iterable[str], *, fuzz: bool, max_time: float | None
+    ctx: CheckContext,
+    checks: Iterable[str],
+    *,
+    fuzz: bool,
+    max_time: float | None,
+    round_: int = 0,
 ) -> dict[str, Any]:
     """The schemathesis configuration (as its TOML would say it) for this run."""
     config = ctx.config
@@ -69,8 +74,8 @@ def schemathesis_config(
     }
     data["checks"]["negative_data_rejection"]["expected-statuses"] = EXPECTED_REJECTIONS
     data["checks"]["positive_data_acceptance"]["expected-statuses"] = EXPECTED_ACCEPTANCE
-    if config.seed is not None:
-        data["seed"] = config.seed
+    if config.seed is not None:  # a later round of `fuzz` explores new ground
+        data["seed"] = config.seed + round_
     if config.rate_limit:
         data["rate-limit"] = _rate(config.rate_limit)
     if max_time is not None:
@@ -87,6 +92,7 @@ class TargetPool:
         self.targets: list[str] = []
         self.creates = 0
         self.ctype = pick_type(ctx.catalog, "password")
+        self.secret_input = input_of(self.ctype, "password")
 
     def _create(self) -> str | None:
         if self.creates >= self.max_creates:
@@ -95,7 +101,8 @@ class TargetPool:
         body = {
             "name": run_name(self.ctx.run_id, f"target-{self.creates}"),
             "credentialName": self.ctype.name,
-            "plainDataObj": {"k": "v"},
+            # a secret in every target: whatever schemathesis reads back is scanned for it
+            "plainDataObj": {"k": "v", self.secret_input: self.ctx.new_secret()},
         }
         exchange = self.ctx.api.request("POST", CREDENTIALS, json_body=body)
         if (
@@ -138,6 +145,19 @@ def _private_hypothesis_home() -> Iterator[None]:
         configuration.set_hypothesis_home_dir(previous)
 
 
+def _with_secret(ctx: CheckContext, body: Any) -> Any:
+    """A create body with a fresh secret in one of its type's password inputs (when it has
+    one), so every credential schemathesis creates is scanned for leaks too."""
+    if not isinstance(body, dict) or not isinstance(body.get("plainDataObj"), dict):
+        return body
+    name = body.get("credentialName")
+    ctype = ctx.catalog.get(name) if isinstance(name, str) else None
+    if ctype is None or not ctype.password_inputs:
+        return body
+    key = sorted(ctype.password_inputs)[0]
+    return {**body, "plainDataObj": {**body["plainDataObj"], key: ctx.new_secret()}}
+
+
 def run_schemathesis(
     ctx: CheckContext,
     checks: Iterable[str],
@@ -146,6 +166,7 @@ def run_schemathesis(
     fuzz: bool = False,
     max_time: float | None = None,
     progress: Callable[[str], None] | None = None,
+    round_: int = 0,
 ) -> list[Finding]:
     """Run the schemathesis phases; the distinct failures as findings."""
     import schemathesis
@@ -153,7 +174,7 @@ def run_schemathesis(
     from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
     config = schemathesis.Config.from_dict(
-        schemathesis_config(ctx, checks, fuzz=fuzz, max_time=max_time)
+        schemathesis_config(ctx, checks, fuzz=fuzz, max_time=max_time, round_=round_)
     )
     document = copy.deepcopy(load_spec(ctx.config.spec_path or CREDENTIALS_SPEC))
     schema = schemathesis.openapi.from_dict(document, config=config)
@@ -175,6 +196,8 @@ def run_schemathesis(
             and body["name"]
         ):
             case.body = {**body, "name": run_name(ctx.run_id, f"st-{next(counter)}")}
+        if case.method == "POST" and case.operation.path == CREDENTIALS:
+            case.body = _with_secret(ctx, case.body)
 
     def after_call(context: Any, case: Any, response: Any) -> None:
         exchange = to_exchange(case, response, ctx.config.base_url)

@@ -80,3 +80,15 @@ def test_rate_is_given_to_schemathesis_in_its_units() -> None:
     assert schema._rate(10) == "10/s"
     assert schema._rate(0.5) == "30/m"
     assert schema._rate(1 / 600) == "6/h"
+
+
+def test_fuzzing_scans_what_schemathesis_creates_and_reads_for_secrets(
+    make_config: Callable[..., VerifyConfig],
+) -> None:
+    from tests.contracts.broken_apps import non_redacted_get
+
+    checks = ("no-secret-in-responses", "not_a_server_error")
+    with serving(non_redacted_get()) as url:
+        result = run(make_config(url, include_checks=checks, max_examples=5), mode="fuzz")
+    assert result.exit_code == 1
+    assert {f.check for f in result.failures()} == {"no-secret-in-responses"}
