@@ -46,6 +46,7 @@ def concurrent_updates(ctx: CheckContext) -> None:
             REQ_CONCURRENT,
             f"{len(lost)} of {n} concurrent updates were lost "
             f"(keys {[f'concurrent{i}' for i in lost[:5]]}...)"
-            + ("; the original key 'base' was lost too" if shown.get("base") != "kept" else ""),
-            operation="PUT /api/v1/credentials/{id}",
+            + ("; the original key 'base' was lost too" if shown.get("base") != "kept" else "")
+            + f"; send {n} of these at once, then GET the credential",
+            answers[lost[0]] if lost else answers[0],
         )

@@ -125,6 +125,8 @@ class VerifyConfig:
         return str(self.ca_cert) if self.ca_cert is not None else True
 
     def sensitive_values(self) -> list[str]:
-        """Every key and passphrase, so output can be scrubbed of them."""
+        """Every key, the passphrase and --header values (a gateway token, say), so output
+        can be scrubbed of them."""
         values = [self.api_key, self.readonly_api_key, self.foreign_api_key, self.secret_key]
+        values += [value for _, value in self.headers]
         return [v for v in values if v]
