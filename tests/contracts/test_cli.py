@@ -156,11 +156,23 @@ def served() -> Iterator[str]:
 
 
 @pytest.mark.e2e
-def test_verify_passes_against_credkit_serve_and_leaves_data_untouched(served: str) -> None:
+def test_verify_passes_against_credkit_serve_and_leaves_data_untouched(
+    served: str, tmp_path: Path
+) -> None:
     before = httpx.get(f"{served}/__admin/state").json()
     started = time.monotonic()
+    report = tmp_path / "report.json"
     process = subprocess.run(
-        [CREDKIT, "verify", "--base-url", served, "--secret-key", "e2e-passphrase"],
+        [
+            CREDKIT,
+            "verify",
+            "--base-url",
+            served,
+            "--secret-key",
+            "e2e-passphrase",
+            "--report",
+            str(report),
+        ],
         env={**os.environ, **ENV_KEYS},
         capture_output=True,
         text=True,
@@ -170,6 +182,8 @@ def test_verify_passes_against_credkit_serve_and_leaves_data_untouched(served: s
     assert process.returncode == 0, process.stdout[-3000:]
     assert "all checks passed" in process.stdout
     assert httpx.get(f"{served}/__admin/state").json() == before
+    summary = json.loads(report.read_text())["summary"]
+    assert summary["failed"] == summary["skipped"] == summary["error"] == 0  # every key given
     print(f"verify against credkit serve: {elapsed:.1f}s")
 
 
