@@ -11,12 +11,13 @@ import asyncio
 import base64
 import dataclasses
 import json
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mockserver.app import create_app
-from mockserver.catalog import CredentialType
+from mockserver.catalog import BULLETS, MARKER, CredentialType
 from mockserver.config import Config
 
 ASGI = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -512,12 +513,145 @@ def hangs_on_list_filter() -> Any:
     return asgi
 
 
+# ---- more defects: one for every named check ------------------------------------------------
+
+
+def name_only_drops_data() -> Any:
+    def drop(store: Any, before: Any, after: Any, kwargs: dict[str, Any]) -> Any:
+        if after is None or kwargs.get("patch") is not None:
+            return after
+        return dataclasses.replace(after, data={}, encrypted=store._encrypt({}))
+
+    return _patch_update(mock(), drop)
+
+
+def values_only_clears_name() -> Any:
+    def clear(store: Any, before: Any, after: Any, kwargs: dict[str, Any]) -> Any:
+        if after is None or kwargs.get("name") is not None:
+            return after
+        return dataclasses.replace(after, name="")
+
+    return _patch_update(mock(), clear)
+
+
+def drops_null_values() -> Any:
+    def drop(store: Any, before: Any, after: Any, kwargs: dict[str, Any]) -> Any:
+        if after is None:
+            return after
+        data = {k: v for k, v in after.data.items() if v is not None}
+        return dataclasses.replace(after, data=data, encrypted=store._encrypt(data))
+
+    return _patch_update(mock(), drop)
+
+
+def url_echo_stores_empty() -> Any:
+    """A bullet-masked url sent back is stored as an empty string."""
+
+    def change(
+        method: str, path: str, headers: dict[bytes, bytes], body: bytes
+    ) -> tuple[dict[bytes, bytes], bytes]:
+        parsed = _json(body)
+        if (
+            method == "PUT"
+            and isinstance(parsed, dict)
+            and isinstance(parsed.get("plainDataObj"), dict)
+        ):
+            data = {
+                k: "" if isinstance(v, str) and BULLETS in v else v
+                for k, v in parsed["plainDataObj"].items()
+            }
+            return headers, json.dumps({**parsed, "plainDataObj": data}).encode()
+        return headers, body
+
+    return _body_request(change)
+
+
+def response_id_differs() -> Any:
+    def change(req: Request, res: Response) -> Response:
+        parsed = _json(res[2])
+        if req[0] == "PUT" and res[0] == 200 and isinstance(parsed, dict):
+            return res[0], res[1], json.dumps({**parsed, "id": "cred-000"}).encode()
+        return res
+
+    return _on_response(change)
+
+
+def unsalted_ciphertext() -> Any:
+    app = mock()
+    store = app.state.store
+
+    def encrypt(plaintext: str) -> str:
+        return base64.b64encode(os.urandom(48)).decode()
+
+    store.encryptor = _Proxy(store.encryptor, encrypt=encrypt)
+    return app
+
+
+def accepts_array_body() -> Any:
+    def change(
+        method: str, path: str, headers: dict[bytes, bytes], body: bytes
+    ) -> tuple[dict[bytes, bytes], bytes]:
+        if method == "PUT" and isinstance(_json(body), list):
+            return headers, b"{}"
+        return headers, body
+
+    return _body_request(change)
+
+
+def accepts_wrong_types() -> Any:
+    def change(
+        method: str, path: str, headers: dict[bytes, bytes], body: bytes
+    ) -> tuple[dict[bytes, bytes], bytes]:
+        parsed = _json(body)
+        if method == "PUT" and isinstance(parsed, dict) and "name" in parsed:
+            if not isinstance(parsed["name"], str) or not parsed["name"]:
+                parsed = {**parsed, "name": str(parsed["name"]) or "empty"}
+            return headers, json.dumps(parsed).encode()
+        return headers, body
+
+    return _body_request(change)
+
+
+def leaks_secret_in_put_body() -> Any:
+    app = mock()
+    store = app.state.store
+
+    def change(req: Request, res: Response) -> Response:
+        parsed = _json(res[2])
+        if req[0] in ("POST", "PUT") and res[0] == 200 and isinstance(parsed, dict):
+            found = store._by_id.get(parsed.get("id"))
+            data = dict(found.data) if found is not None else {}
+            return res[0], res[1], json.dumps({**parsed, "plainDataObj": data}).encode()
+        return res
+
+    return Rewrite(app, on_response=change)
+
+
+def url_password_in_clear() -> Any:
+    """GET redacts password inputs but shows url inputs with their password."""
+    app = mock()
+    store = app.state.store
+    catalog = store.catalog
+
+    def detail(credential: Any) -> dict[str, Any]:
+        ctype = catalog.get(credential.credential_name)
+        data = {
+            k: MARKER if ctype is not None and k in ctype.password_inputs else v
+            for k, v in credential.data.items()
+        }
+        return {**credential.summary(), "plainDataObj": data}
+
+    store.detail = detail
+    return app
+
+
 @dataclass(frozen=True)
 class Defect:
     build: Callable[[], Any]
     check: str  # the check that must report it
     schema: bool = False  # caught by a schemathesis check (needs a schemathesis run)
     timeout: float = 10.0
+    secret_key: bool = False  # observable only with the server's passphrase (--secret-key)
 
 
 DEFECTS: dict[str, Defect] = {
@@ -549,6 +683,22 @@ DEFECTS: dict[str, Defect] = {
     ),
     "wrong-content-type": Defect(wrong_content_type, "content_type_conformance", schema=True),
     "500-on-list-filter": Defect(list_filter_500, "not_a_server_error", schema=True),
+    "name-only-update-drops-data": Defect(name_only_drops_data, "update-name-only-keeps-data"),
+    "values-only-update-clears-name": Defect(
+        values_only_clears_name, "update-values-only-keeps-name"
+    ),
+    "drops-null-values": Defect(drops_null_values, "update-stored-data-exact", secret_key=True),
+    "marker-replaces-secret": Defect(stores_marker, "update-marker-keeps-secret", secret_key=True),
+    "masked-url-stored-literally": Defect(
+        stores_marker, "update-masked-url-keeps-password", secret_key=True
+    ),
+    "masked-url-echo-stores-empty": Defect(url_echo_stores_empty, "update-masked-url-keeps-stored"),
+    "response-id-differs": Defect(response_id_differs, "update-response-id"),
+    "unsalted-ciphertext": Defect(unsalted_ciphertext, "encrypted-data-format"),
+    "accepts-array-body": Defect(accepts_array_body, "malformed-json-400"),
+    "accepts-wrong-types": Defect(accepts_wrong_types, "wrong-types-400"),
+    "leaks-secret-in-put-body": Defect(leaks_secret_in_put_body, "no-secret-in-responses"),
+    "url-password-in-clear-on-get": Defect(url_password_in_clear, "get-redacts-secrets"),
     "hangs-on-list-filter": Defect(
         hangs_on_list_filter, "server-responds", schema=True, timeout=0.5
     ),

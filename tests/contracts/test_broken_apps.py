@@ -8,10 +8,11 @@ import pytest
 
 from contracts.config import VerifyConfig
 from contracts.runner import run
-from tests.contracts.broken_apps import DEFECTS
+from tests.contracts.broken_apps import DEFECTS, PASSPHRASE
 from tests.contracts.servers import serving
 
 # Passive checks judge the traffic of other checks: give them some.
+PASSIVE = ("no-secret-in-responses", "error-shape", "encrypted-data-format")
 TRAFFIC = (
     "update-partial-merge",
     "get-redacts-secrets",
@@ -27,14 +28,18 @@ def test_there_are_at_least_twenty_defects() -> None:
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_defect_is_caught_by_its_check(name: str, make_config: Callable[..., VerifyConfig]) -> None:
     defect = DEFECTS[name]
-    checks = (
-        (defect.check, *TRAFFIC)
-        if defect.check in ("no-secret-in-responses", "error-shape")
-        else (defect.check,)
-    )
+    checks = (defect.check, *TRAFFIC) if defect.check in PASSIVE else (defect.check,)
     phases = ("fuzzing",) if defect.schema else ("examples",)
     with serving(defect.build()) as url:
-        result = run(make_config(url, include_checks=checks, phases=phases, timeout=defect.timeout))
+        result = run(
+            make_config(
+                url,
+                include_checks=checks,
+                phases=phases,
+                timeout=defect.timeout,
+                secret_key=PASSPHRASE if defect.secret_key else None,
+            )
+        )
     assert result.exit_code == 1, [(o.check.name, o.status, o.reason) for o in result.outcomes]
     outcome = next(o for o in result.outcomes if o.check.name == defect.check)
     assert outcome.status == "failed"
