@@ -137,7 +137,8 @@ def machine_for(diff: Differential) -> type[RuleBasedStateMachine]:
     post, put = schema[C]["POST"], schema[f"{C}/{{id}}"]["PUT"]
     modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     creates = st.one_of(*(post.as_strategy(m) for m in modes))
-    updates = st.one_of(*(put.as_strategy(m, path_parameters={"id": "x"}) for m in modes))
+    valid_updates = put.as_strategy(GenerationMode.POSITIVE, path_parameters={"id": "x"})
+    invalid_updates = put.as_strategy(GenerationMode.NEGATIVE, path_parameters={"id": "x"})
 
     class SideBySide(RuleBasedStateMachine):
         pairs = Bundle("pairs")
@@ -147,8 +148,12 @@ def machine_for(diff: Differential) -> type[RuleBasedStateMachine]:
             created = diff.both("POST", "POST", C, case)
             return created if created is not None else multiple()
 
-        @rule(pair=pairs, case=updates)
+        @rule(pair=pairs, case=valid_updates)
         def update(self, pair: str, case: Any) -> None:
+            diff.both("PUT", "PUT", f"{C}/${{{pair}}}", case)
+
+        @rule(pair=pairs, case=invalid_updates)
+        def update_invalid(self, pair: str, case: Any) -> None:
             diff.both("PUT", "PUT", f"{C}/${{{pair}}}", case)
 
         @rule(pair=pairs)

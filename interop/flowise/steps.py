@@ -61,6 +61,8 @@ STEPS: list[Step] = [
     Step("list-lowercase-bearer", "GET", C, "lower-case scheme rejected", scheme="bearer"),
     Step("list-raw-key", "GET", C, "raw key without scheme accepted", scheme=""),
     Step("list-basic-scheme", "GET", C, "another scheme", scheme="Basic"),
+    Step("list-double-space", "GET", C, "' key' is looked up as is", scheme="Bearer "),
+    Step("list-prefixed-bearer", "GET", C, "split on 'Bearer ', last part", scheme="xBearer"),
     Step("list-nocred", "GET", C, "key without credentials:*: 403 Forbidden", auth="nocred"),
     Step("list-create-only", "GET", C, "create-only key cannot list", auth="create"),
     # --- create ---------------------------------------------------------------------------

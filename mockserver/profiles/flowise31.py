@@ -221,7 +221,7 @@ class Flowise31Profile(Profile):
     def _key(self, call: Call) -> ApiKey:
         header = call.headers.get(b"authorization", b"").decode("latin-1")
         token = header.split("Bearer ")[-1]
-        if not token:
+        if not token or token != token.strip():  # the key is looked up exactly as split off
             raise ApiError(401, "")
         try:
             return self.state.keyring.authenticate(b"Bearer " + token.encode("latin-1"))

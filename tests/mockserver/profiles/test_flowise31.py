@@ -172,3 +172,20 @@ def test_numbers_are_javascript_doubles() -> None:
     )
     assert parsed == {"a": [1, 30727806032045376, 1e21, 1.5, 0, 12345678901234567000, True]}
     assert [type(v) for v in parsed["a"]] == [int, int, float, float, int, int, bool]
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        ("Bearer dev-admin-key", 200),
+        ("dev-admin-key", 200),  # the raw key
+        ("xBearer dev-admin-key", 200),  # split on "Bearer ", last part
+        ("bearer dev-admin-key", 401),
+        ("Bearer  dev-admin-key", 401),  # " dev-admin-key" is looked up as is
+        ("Basic dev-admin-key", 401),
+        ("Bearer ", 401),
+    ],
+)
+def test_key_is_the_header_split_on_bearer(flowise: Client, header: str, status: int) -> None:
+    answer = flowise.get("/api/v1/credentials", headers={"Authorization": header})
+    assert answer.status_code == status
