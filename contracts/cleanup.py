@@ -1,4 +1,5 @@
-"""Deleting what a run created: every tracked id, and anything listed under the run's name."""
+"""Deleting what a run created: every tracked id, and anything listed under the run's name;
+then listing again, so what is still there is reported as left behind."""
 
 from __future__ import annotations
 
@@ -42,4 +43,6 @@ def cleanup(ctx: CheckContext) -> list[str]:
             ctx.tracker.deleted(credential_id)
         elif exchange.status != 200:
             leftovers.append(credential_id)
-    return leftovers
+    # a DELETE that answers 200 and deletes nothing: whatever is still listed is left behind
+    still = [i for i in _named_by_this_run(ctx) if i not in leftovers]
+    return leftovers + still

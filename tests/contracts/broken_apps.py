@@ -645,6 +645,39 @@ def url_password_in_clear() -> Any:
     return app
 
 
+def delete_keeps_credential() -> Any:
+    """DELETE answers 200 but the credential stays readable."""
+
+    def change(req: Request, res: Response) -> Response:
+        if req[0] == "DELETE" and res[0] == 404 and _is_item(req[1]):
+            return 200, [(b"content-type", b"application/json")], b'{"raw":[],"affected":1}'
+        return res
+
+    app = mock()
+    store = app.state.store
+    store.delete = lambda credential_id, workspace_id: False
+    return Rewrite(app, on_response=change)
+
+
+def extra_response_field() -> Any:
+    def change(req: Request, res: Response) -> Response:
+        parsed = _json(res[2])
+        if req[0] == "PUT" and res[0] == 200 and isinstance(parsed, dict):
+            return res[0], res[1], json.dumps({**parsed, "version": 2}).encode()
+        return res
+
+    return _on_response(change)
+
+
+def created_201() -> Any:
+    def change(req: Request, res: Response) -> Response:
+        if req[0] == "POST" and res[0] == 200:
+            return 201, res[1], res[2]
+        return res
+
+    return _on_response(change)
+
+
 @dataclass(frozen=True)
 class Defect:
     build: Callable[[], Any]
@@ -652,6 +685,8 @@ class Defect:
     schema: bool = False  # caught by a schemathesis check (needs a schemathesis run)
     timeout: float = 10.0
     secret_key: bool = False  # observable only with the server's passphrase (--secret-key)
+    phases: tuple[str, ...] = ("fuzzing",)  # schemathesis phases for a `schema` defect
+    max_examples: int = 3
 
 
 DEFECTS: dict[str, Defect] = {
@@ -699,6 +734,17 @@ DEFECTS: dict[str, Defect] = {
     "accepts-wrong-types": Defect(accepts_wrong_types, "wrong-types-400"),
     "leaks-secret-in-put-body": Defect(leaks_secret_in_put_body, "no-secret-in-responses"),
     "url-password-in-clear-on-get": Defect(url_password_in_clear, "get-redacts-secrets"),
+    "delete-keeps-credential": Defect(
+        delete_keeps_credential,
+        "use_after_free",
+        schema=True,
+        phases=("stateful",),
+        max_examples=10,
+    ),
+    "extra-field-in-put-answer": Defect(
+        extra_response_field, "response_schema_conformance", schema=True
+    ),
+    "create-answers-201": Defect(created_201, "status_code_conformance", schema=True),
     "hangs-on-list-filter": Defect(
         hangs_on_list_filter, "server-responds", schema=True, timeout=0.5
     ),
