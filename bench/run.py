@@ -234,10 +234,12 @@ def main(argv: list[str] | None = None) -> int:
             results["compare"] = compare(wrk, prism, rounds, seconds)  # type: ignore[arg-type]
         if "startup" not in args.skip:
             print("startup (process start -> first answered ping)", file=sys.stderr)
-            results["startup"] = startup(3 if args.quick else 5, prism)
+            results["startup"] = startup(3, prism)
         if "store" not in args.skip:
             print(f"store size: 10 vs {args.big}", file=sys.stderr)
-            results["store"] = store_size(wrk, [10, args.big], rounds, seconds / 2, workdir)
+            results["store"] = store_size(
+                wrk, [10, args.big], max(2, rounds - 2), seconds / 2, workdir
+            )
         if "state" not in args.skip:
             print("--state-file", file=sys.stderr)
             results["state"] = state_file(wrk, max(2, rounds - 2), seconds / 2, workdir)
