@@ -1,7 +1,7 @@
 """credkit's benchmark: the mock against Stoplight Prism, and the mock's own costs.
 
-    python bench/run.py            # the full run (~4 minutes)
-    python bench/run.py --quick    # a smoke run (~1 minute)
+    python bench/run.py            # the full run (~5 minutes)
+    python bench/run.py --quick    # a smoke run (~1.5 minutes)
 
 Installs what it lacks (wrk from Debian, Prism from npm into bench/.prism), starts
 `credkit serve` and `prism mock -v silent` on free loopback ports and loads them ALTERNATELY,
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--quick", action="store_true", help="short rounds, fewer trials (~1 minute)"
+        "--quick", action="store_true", help="short rounds, fewer trials (~1.5 minutes)"
     )
     parser.add_argument(
         "--rounds", type=int, help="alternating rounds per server (default 5, quick 2)"
