@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.checks import check
-from contracts.client import CREDENTIALS, Exchange
+from contracts.client import CREDENTIALS
 from contracts.context import CheckContext, pick_type
 from contracts.safety import run_name
 from mockserver.resources import CREDENTIALS_SPEC, load_spec
@@ -175,10 +175,3 @@ def workspace_isolation(ctx: CheckContext) -> None:
         REQ_ISOLATION,
         "the credential changed after requests with another workspace's key",
     )
-
-
-def _first_mismatch(
-    ctx: CheckContext, exchange: Exchange, status: int, requirement: str, label: str
-) -> None:
-    if exchange.status != status:
-        ctx.fail(requirement, f"{label}: {ctx.describe(exchange)}", exchange)

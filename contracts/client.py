@@ -72,10 +72,6 @@ class Exchange:
     insecure: bool = False
 
     @property
-    def json(self) -> Any:
-        return self.body
-
-    @property
     def operation(self) -> str:
         return f"{self.method} {template(self.path)}"
 

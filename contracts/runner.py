@@ -28,9 +28,8 @@ from mockserver.catalog import default_catalog
 
 __all__ = ["Outcome", "RunResult", "run"]
 
-Progress = Callable[
-    [str, str], None
-]  # (event, detail): "check", name | "schema", label | "cleanup", n
+# progress(event, detail): ("check", name) | ("schema", operation label) | ("cleanup", count)
+Progress = Callable[[str, str], None]
 
 
 @dataclass(slots=True)
@@ -58,10 +57,6 @@ class RunResult:
     def failures(self) -> list[Finding]:
         found = [f for o in self.outcomes for f in o.findings if not f.allowed]
         return self.setup_findings + found
-
-
-class _Interrupted(Exception):
-    pass
 
 
 @contextmanager
@@ -184,14 +179,17 @@ def run(
                 ctx.check_name = "setup"
                 _preflight(ctx)
                 setup = list(ctx.findings)
-                outcomes = _run_all(ctx, selected, mode, notify)
+                _run_all(ctx, selected, mode, notify, outcomes)
             except (SetupRefused, Unreachable) as exc:
                 abort = ctx.redactor(str(exc))
             except KeyboardInterrupt:
                 abort = "interrupted"
             finally:
                 notify("cleanup", str(len(tracker.alive())))
-                leftovers = cleanup(ctx)
+                try:
+                    leftovers = cleanup(ctx)
+                except KeyboardInterrupt:  # a second Ctrl-C: say what is left, then stop
+                    leftovers, abort = tracker.alive(), "interrupted during cleanup"
     finally:
         ctx.api.close()
     done = {o.check.name for o in outcomes}
@@ -216,11 +214,11 @@ def run(
 
 
 def _run_all(
-    ctx: CheckContext, selected: list[Check], mode: str, notify: Progress
-) -> list[Outcome]:
+    ctx: CheckContext, selected: list[Check], mode: str, notify: Progress, outcomes: list[Outcome]
+) -> None:
+    """Run the checks, appending each outcome as it is known (an interrupt keeps them)."""
     from contracts.schema import run_schemathesis
 
-    outcomes: list[Outcome] = []
     if mode == "fuzz":  # the long-running form: schemathesis and the passive checks only
         selected = [c for c in selected if c.kind != "active"]
     for item in selected:
@@ -263,7 +261,6 @@ def _run_all(
             mine = _dedupe([f for f in findings if f.check == item.name])
             status = "error" if error and not mine else ("failed" if mine else "passed")
             outcomes.append(Outcome(item, status, mine, error, seconds))
-    return outcomes
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

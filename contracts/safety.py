@@ -88,10 +88,6 @@ class IdTracker:
         with self._lock:
             return list(self._created)
 
-    def role_of(self, credential_id: str) -> str:
-        with self._lock:
-            return self._created.get(credential_id, "full")
-
     def pick(self, candidates: list[str]) -> str:
         with self._lock:
             return self._random.choice(candidates)

@@ -78,14 +78,18 @@ def test_interrupted_run_still_cleans_up(
         ctx.create("openAIApi", {"openAIApiKey": ctx.new_secret()})
         raise KeyboardInterrupt
 
+    real = runner_module._run_active
     monkeypatch.setattr(
-        runner_module, "_run_active", lambda ctx, check: interrupt(ctx) if check is item else None
+        runner_module,
+        "_run_active",
+        lambda ctx, check: interrupt(ctx) if check is item else real(ctx, check),
     )
     with serving(app) as url:
         result = run(
             make_config(url, include_checks=("update-partial-merge", "update-response-id"))
         )
     assert result.exit_code == 2 and result.abort_reason == "interrupted"
+    assert [o.check.name for o in result.outcomes] == ["update-partial-merge"]  # kept
     assert state_of(app) == seeded
 
 
