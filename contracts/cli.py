@@ -119,6 +119,27 @@ def _options(max_examples: int) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorate
 
 
+def _progress(console: Any) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
 def _list_checks() -> None:
     from contracts.checks import all_checks
 
@@ -131,6 +152,7 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
     from rich.console import Console
 
     from contracts.allow import load_allow
+    from contracts.checks import select_checks
     from contracts.config import VerifyConfig, parse_header, parse_rate_limit
     from contracts.report import print_console, write_json, write_junit
     from contracts.runner import run
@@ -161,10 +183,16 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
     )
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
-    with err.status(f"credkit {mode}: starting...") as status:
+    with _progress(err) as bar:
+        steps = [c for c in select_checks(config.include_checks, config.exclude_checks)]
+        total = sum(c.kind == "active" for c in steps) * (mode == "verify") + 2
+        task = bar.add_task(f"credkit {mode}", total=total)
 
         def progress(event: str, detail: str) -> None:
-            status.update(f"credkit {mode}: {event} {detail}")
+            if event in ("check", "cleanup"):
+                bar.advance(task)
+            label = {"check": "", "schema": "schemathesis: ", "cleanup": "cleanup of "}[event]
+            bar.update(task, description=f"credkit {mode}: {label}{detail}")
 
         result = run(config, mode=mode, allow=allow, progress=progress)
     print_console(result, out)
