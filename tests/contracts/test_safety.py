@@ -117,3 +117,13 @@ def test_redactor_scrubs_base64_forms_of_a_secret() -> None:
 def test_mask_body_shortens_encrypted_data() -> None:
     masked = mask_body({"encryptedData": "U2FsdGVkX1" + "A" * 40})
     assert masked == {"encryptedData": "U2FsdGVkX1...(50 chars)"}
+
+
+def test_client_waits_out_a_429(monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeps: list[float] = []
+    monkeypatch.setattr("contracts.client.time.sleep", sleeps.append)
+    answers = iter([httpx.Response(429, headers={"Retry-After": "2"}), httpx.Response(200)])
+    config = VerifyConfig(base_url="http://127.0.0.1:1", api_key="k" * 8)
+    api = Api(config, IdTracker(), transport=httpx.MockTransport(lambda r: next(answers)))
+    assert api.request("GET", "/api/v1/credentials").status == 200
+    assert sleeps == [2.0]
