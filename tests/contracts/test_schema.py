@@ -49,10 +49,14 @@ def test_positive_data_acceptance_needs_404_for_ids_that_name_nothing(
 def test_ignored_auth_is_kept_because_it_catches_ignored_auth(
     make_config: Callable[..., VerifyConfig],
 ) -> None:
-    with serving(ignores_auth()) as url:
+    app = ignores_auth()
+    seeded = {c.id for c in app.state.store.all()}
+    with serving(app) as url:
         result = run(make_config(url, include_checks=("ignored_auth",), phases=("examples",)))
     assert result.exit_code == 1
     assert {f.check for f in result.failures()} == {"ignored_auth"}
+    # what its key-less probes created on this server was tracked and deleted too
+    assert {c.id for c in app.state.store.all()} == seeded
 
 
 def test_schemathesis_reproductions_are_masked(make_config: Callable[..., VerifyConfig]) -> None:
