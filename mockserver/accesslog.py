@@ -16,6 +16,17 @@ from typing import TextIO
 __all__ = ["FLUSH_INTERVAL", "AccessLog"]
 
 FLUSH_INTERVAL = 0.05
+MAX_PATH = 512
+
+
+def _safe(path: str) -> str:
+    """A decoded path as one log line: control characters escaped (a `%0A` in a URL must not
+    forge a line), cut to MAX_PATH characters."""
+    if not path.isprintable():
+        path = path.encode("unicode_escape").decode("ascii")
+    return path if len(path) <= MAX_PATH else path[:MAX_PATH] + "…"
+
+
 logger = logging.getLogger("credkit.access")
 
 
@@ -31,6 +42,8 @@ class AccessLog:
     def write(self, method: str, path: str, status: int, ms: float) -> None:
         if not self.enabled:
             return
+        if len(path) > MAX_PATH or not path.isprintable():
+            path = _safe(path)
         if self.stream is None:
             logger.info("%s %s %d %.1fms", method, path, status, ms)
             return
