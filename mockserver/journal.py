@@ -22,6 +22,10 @@ MASK = "***"
 LAZY_BODY_BYTES = 4096
 BODY_KEYS = 100
 BODY_KEY_CHARS = 256
+# Headers, path and query are kept up to these sizes (copies: the request's own are released).
+MAX_HEADERS = 100
+HEADER_BYTES = 1024
+MAX_PATH = 2048
 SENSITIVE_HEADERS = frozenset(
     {b"authorization", b"proxy-authorization", b"cookie", b"set-cookie", b"x-api-key"}
 )
@@ -91,6 +95,16 @@ class Journal:
         if entry.body is not None and entry.body_bytes > LAZY_BODY_BYTES:
             # bounded memory per entry: 1,000 parsed 1 MiB bodies would hold GiBs
             entry = entry._replace(body=bounded_shape(entry.body))
+        headers = entry.headers
+        if len(headers) > MAX_HEADERS or any(len(n) + len(v) > HEADER_BYTES for n, v in headers):
+            # the server takes headers of any size; the journal keeps a bounded copy
+            entry = entry._replace(
+                headers=tuple(
+                    (n[:HEADER_BYTES], v[:HEADER_BYTES]) for n, v in headers[:MAX_HEADERS]
+                )
+            )
+        if len(entry.path) > MAX_PATH or len(entry.query) > MAX_PATH:
+            entry = entry._replace(path=entry.path[:MAX_PATH], query=entry.query[:MAX_PATH])
         self._entries.append(entry)
 
     def clear(self) -> None:

@@ -58,3 +58,26 @@ def test_small_bodies_keep_their_full_masked_shape(client: AppClient) -> None:
         "name": "***",
         "plainDataObj": {"openAIApiKey": "***", "a": "***"},
     }
+
+
+def test_huge_headers_path_and_query_are_not_kept_by_the_journal(client: AppClient) -> None:
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(10):
+            big = {**JSON_AUTH, "X-Big": f"{n}" * 2_000_000, **{f"X-H{i}": "v" for i in range(300)}}
+            response = client.put(PATH, params={"q": "q" * 60_000}, json={"name": "x"}, headers=big)
+            assert response.status_code == 200
+            assert (
+                client.get("/api/v1/credentials/" + "p" * 60_000, headers=JSON_AUTH).status_code
+                == 404
+            )
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert retained < 5_000_000, f"{retained / 1e6:.1f} MB retained after 10 PUTs with 2 MB headers"
+    journal = client.get("/__admin/requests").json()
+    assert all(len(e["headers"]) <= 100 for e in journal)
+    assert all(len(v) <= 1024 for e in journal for v in e["headers"].values())
+    assert all(len(e["path"]) <= 2048 for e in journal)
