@@ -217,6 +217,14 @@ def fixtures_check(path: Path) -> None:
     show_envvar=True,
     help="Behaviour profile.",
 )
+@click.option(
+    "--validate-responses/--no-validate-responses",
+    default=True,
+    show_default=True,
+    envvar="CREDKIT_VALIDATE_RESPONSES",
+    show_envvar=True,
+    help="Check every answer against the spec at run time (a breach answers 500 and is logged).",
+)
 def serve(
     host: str,
     port: int,
@@ -230,6 +238,7 @@ def serve(
     log_level: str,
     max_body: int,
     profile: str,
+    validate_responses: bool,
 ) -> None:
     """Run the mock server (every option is also a CREDKIT_<NAME> environment variable)."""
     import mockserver
@@ -248,6 +257,7 @@ def serve(
         log_level=log_level,
         max_body=max_body,
         profile=profile,
+        validate_responses=validate_responses,
     )
     mockserver.run(config)
 

@@ -40,6 +40,7 @@ class Config:
     max_body: int = DEFAULT_MAX_BODY
     profile: str = "spec"
     access_log: bool = True
+    validate_responses: bool = True
     compact_every: int = 1000
 
     def __post_init__(self) -> None:
@@ -140,4 +141,5 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "max_body": ("CREDKIT_MAX_BODY", int),
     "profile": ("CREDKIT_PROFILE", str),
     "access_log": ("CREDKIT_ACCESS_LOG", _bool),
+    "validate_responses": ("CREDKIT_VALIDATE_RESPONSES", _bool),
 }

@@ -10,13 +10,16 @@ handlers are looked up by the spec's operationId turned into snake_case.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from mockserver.fixtures.loader import ApiKey
-from mockserver.responses import ApiError, Reply, shown
+from mockserver.responses import JSON, ApiError, Reply, error_reply, shown
 from mockserver.routing import Operation, RouteTable
 from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
 
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
     from mockserver.app import AppState
 
 __all__ = ["Call", "Profile", "profile_for"]
+
+log = logging.getLogger("credkit")
 
 
 @dataclass(slots=True)
@@ -52,6 +57,9 @@ class Profile:
     """The `spec` profile (contract.md)."""
 
     name = "spec"
+    # Every answer conforms to the spec, and is checked at run time (Config.validate_responses).
+    # A profile that reproduces a non-conforming server sets this to False.
+    follows_spec = True
 
     def __init__(self, state: AppState, routes: RouteTable) -> None:
         from mockserver.handlers import CredentialHandlers
@@ -110,9 +118,42 @@ class Profile:
             call.operation = operation
             self.authenticate(call, operation)
             self.read_body(call, operation)
-            return self.handlers[operation.operation_id](call)
+            reply = self.handlers[operation.operation_id](call)
         except ApiError as exc:
-            return exc.reply()
+            reply = exc.reply()
+        if (
+            self.follows_spec
+            and call.operation is not None
+            and self.state.config.validate_responses
+        ):
+            return self.check_reply(call.operation, reply)
+        return reply
+
+    def check_reply(self, operation: Operation, reply: Reply) -> Reply:
+        """`reply` when the spec documents it for `operation`; else a 500 naming the breach.
+
+        A breach is a bug in the mock: it is logged by status and schema location only (never a
+        value) and answered loudly, so it cannot pass unnoticed into a client's tests."""
+        problem = None
+        validator = operation.response_validators.get(reply.status)
+        if reply.status not in operation.statuses:
+            problem = f"status {reply.status} is not documented"
+        elif validator is not None:
+            if reply.content_type != JSON:
+                problem = "the content type is not application/json"
+            else:
+                error = next(validator.iter_errors(orjson.loads(reply.body)), None)
+                if error is not None:
+                    where = "/".join(str(p) for p in error.instance_path) or "(body)"
+                    problem = f"{where} breaks the schema ({type(error.kind).__name__})"
+        if problem is None:
+            return reply
+        log.error("Response of %s broke the spec: %s.", operation.operation_id, problem)
+        return error_reply(
+            500,
+            f"The mock's answer to {operation.operation_id} broke the spec: {problem}. This is "
+            "a credkit bug; please report it (or run with --no-validate-responses).",
+        )
 
 
 PROFILES: dict[str, type[Profile]] = {"spec": Profile}

@@ -4,7 +4,8 @@ Each path template becomes one `PathRoute` (matched once, then dispatched on the
 405 carries every allowed method in `Allow`). Each operation carries what the request pipeline
 needs, all read from the spec: its permission (`x-credkit-permission`), whether it needs a key
 (`security`), whether a body is required, the accepted media types and a compiled jsonschema_rs
-validator for the body, and the statuses it documents.
+validator for the body, the statuses it documents and a compiled validator for each documented
+JSON response (so the mock can check its own answers at run time).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from mockserver.errors import SpecError
 
@@ -37,6 +39,7 @@ class Operation:
     media_types: tuple[str, ...]
     body_validator: Any | None
     statuses: frozenset[int]
+    response_validators: Mapping[int, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,7 @@ def _security_needed(operation: Mapping[str, Any], document: Mapping[str, Any]) 
     )
 
 
-def _body_validator(schema: Mapping[str, Any], document: Mapping[str, Any]) -> Any:
+def _schema_validator(schema: Mapping[str, Any], document: Mapping[str, Any]) -> Any:
     """A validator for `schema` whose `#/components/...` references resolve in `document`."""
     root = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
     root["components"] = document.get("components", {})
@@ -96,7 +99,11 @@ def _resolve(node: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[st
 
 
 def _compile_operation(
-    path: str, method: str, operation: Mapping[str, Any], document: Mapping[str, Any]
+    path: str,
+    method: str,
+    operation: Mapping[str, Any],
+    document: Mapping[str, Any],
+    compiled: dict[bytes, Any],
 ) -> Operation:
     operation_id = operation.get("operationId")
     if not operation_id:
@@ -113,8 +120,17 @@ def _compile_operation(
             (m for m in content if m == "application/json" or m.endswith("+json")), None
         )
         if json_media is not None and "schema" in content[json_media]:
-            validator = _body_validator(content[json_media]["schema"], document)
+            validator = _schema_validator(content[json_media]["schema"], document)
     statuses = frozenset(int(code) for code in operation.get("responses", {}) if code.isdigit())
+    response_validators: dict[int, Any] = {}
+    for code, response in operation.get("responses", {}).items():
+        schema = _resolve(response, document).get("content", {}).get("application/json", {})
+        if code.isdigit() and "schema" in schema:
+            # one validator per distinct schema: the error responses all share `Error`'s
+            key = orjson.dumps(schema["schema"], option=orjson.OPT_SORT_KEYS)
+            if key not in compiled:
+                compiled[key] = _schema_validator(schema["schema"], document)
+            response_validators[int(code)] = compiled[key]
     return Operation(
         operation_id=operation_id,
         method=method.upper(),
@@ -125,17 +141,19 @@ def _compile_operation(
         media_types=media_types,
         body_validator=validator,
         statuses=statuses,
+        response_validators=response_validators,
     )
 
 
 def compile_spec(document: Mapping[str, Any], *, prefix: str = "") -> RouteTable:
     """Compile an OpenAPI document's paths (each prefixed with `prefix`) into a route table."""
     table = RouteTable()
+    compiled: dict[bytes, Any] = {}
     for template, item in document.get("paths", {}).items():
         operations: dict[str, Operation] = {}
         for method in METHODS:
             if method in item:
-                op = _compile_operation(template, method, item[method], document)
+                op = _compile_operation(template, method, item[method], document, compiled)
                 operations[method.upper()] = op
                 table.by_operation_id[op.operation_id] = op
         if not operations:

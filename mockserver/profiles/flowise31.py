@@ -213,6 +213,7 @@ class Flowise31Profile(Profile):
     """Real Flowise 3.1.4's answers, quirks included (see the module docstring)."""
 
     name = "flowise-3.1"
+    follows_spec = False  # it reproduces a server that departs from the spec, on purpose
 
     def __init__(self, state: AppState, routes: RouteTable) -> None:
         super().__init__(state, routes)
