@@ -15,7 +15,7 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.config import Config
-from tests.hardening.inprocess import AppClient
+from tests.inprocess import AppClient
 
 FULL_KEY = "YOUR_API_KEY"  # the documentation's placeholder: full access to workspace-123
 AUTH = {"Authorization": f"Bearer {FULL_KEY}"}

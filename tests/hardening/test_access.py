@@ -13,7 +13,7 @@ import pytest
 
 import mockserver.auth
 from tests.hardening.conftest import AUTH, CRED, assert_error, snapshot
-from tests.hardening.inprocess import AppClient
+from tests.inprocess import AppClient
 
 REMOTE = ("203.0.113.7", 40000)  # TEST-NET-3: only ever a forged scope address here
 ADMIN_PATHS = [("GET", "/__admin/state"), ("GET", "/__admin/requests"), ("POST", "/__admin/reset")]

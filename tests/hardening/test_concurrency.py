@@ -18,7 +18,7 @@ import pytest
 
 from tests.hardening import live
 from tests.hardening.conftest import AUTH, CRED, plain
-from tests.hardening.inprocess import asgi_client
+from tests.inprocess import asgi_client
 
 PUTS = 300
 

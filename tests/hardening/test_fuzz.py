@@ -15,7 +15,7 @@ import pytest
 
 from mockserver.resources import ADMIN_SPEC
 from tests.hardening.fuzzing import PHASES, config, fuzz
-from tests.hardening.inprocess import AppClient
+from tests.inprocess import AppClient
 
 FULL = {"Authorization": "Bearer YOUR_API_KEY"}
 READ_ONLY = {"Authorization": "Bearer dev-readonly-key"}

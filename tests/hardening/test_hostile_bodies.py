@@ -16,7 +16,7 @@ import pytest
 
 from tests.hardening import live
 from tests.hardening.conftest import AUTH, CRED, JSON_AUTH, assert_error, plain, snapshot
-from tests.hardening.inprocess import AppClient
+from tests.inprocess import AppClient
 
 LIMIT = 1_048_576
 PATH = f"/api/v1/credentials/{CRED}"

@@ -13,7 +13,7 @@ import tracemalloc
 from typing import Any
 
 from tests.hardening.conftest import JSON_AUTH
-from tests.hardening.inprocess import AppClient
+from tests.inprocess import AppClient
 
 PATH = "/api/v1/credentials/cred-789"
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.hardening import live
 from tests.hardening.conftest import AUTH
-from tests.hardening.inprocess import AppClient
+from tests.inprocess import AppClient
 
 FORGED = (
     "2026-01-01 00:00:00,000 INFO credkit.access: DELETE /api/v1/credentials/cred-789 200 0.1ms"

@@ -1,5 +1,7 @@
 """A synchronous in-process client for the mock: httpx over `ASGITransport`, on a private loop.
 
+Shared by the mock's tests and the hardening tests.
+
 starlette's `TestClient` warns (an error under this suite's `filterwarnings = error`) unless
 the `httpx2` package is installed; this small wrapper needs only httpx, which credkit already
 depends on. Concurrency tests use `httpx.AsyncClient(transport=ASGITransport(app))` directly.
@@ -46,6 +48,9 @@ class AppClient:
 
     def delete(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("DELETE", url, **kwargs)
+
+    def options(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("OPTIONS", url, **kwargs)
 
     def close(self) -> None:
         self._loop.run_until_complete(self._client.aclose())
