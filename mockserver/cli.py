@@ -14,7 +14,7 @@ import click
 import yaml
 
 from mockserver import __version__
-from mockserver.config import PROFILES
+from mockserver.config import ENV_VARS, PROFILES, Config
 from mockserver.errors import CredkitError
 from mockserver.resources import ADMIN_SPEC, CREDENTIALS_SPEC, load_spec
 
@@ -121,59 +121,62 @@ def fixtures_check(path: Path) -> None:
     )
 
 
+_DEFAULTS = Config()  # the CLI shows and uses the config object's own defaults
+
+
 @cli.command()
 @click.option(
     "--host",
-    default="127.0.0.1",
+    default=_DEFAULTS.host,
     show_default=True,
-    envvar="CREDKIT_HOST",
+    envvar=ENV_VARS["host"][0],
     show_envvar=True,
     help="Interface to bind.",
 )
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
-    default=3000,
+    default=_DEFAULTS.port,
     show_default=True,
-    envvar="CREDKIT_PORT",
+    envvar=ENV_VARS["port"][0],
     show_envvar=True,
     help="Port (0: a free one, shown in the banner).",
 )
 @click.option(
     "--fixtures",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    envvar="CREDKIT_FIXTURES",
+    envvar=ENV_VARS["fixtures"][0],
     show_envvar=True,
     help="Seed file (.yaml/.json); default: the built-in fixtures.",
 )
 @click.option(
     "--seed",
     type=click.IntRange(min=0),
-    default=0,
+    default=_DEFAULTS.seed,
     show_default=True,
-    envvar="CREDKIT_SEED",
+    envvar=ENV_VARS["seed"][0],
     show_envvar=True,
     help="Add N generated (Faker) credentials, the same ones for the same N.",
 )
 @click.option(
     "--secret-key",
-    envvar="CREDKIT_SECRET_KEY",
+    envvar=ENV_VARS["secret_key"][0],
     show_envvar=True,
     help="Encryption passphrase for encryptedData.",
 )
 @click.option(
     "--state-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar="CREDKIT_STATE_FILE",
+    envvar=ENV_VARS["state_file"][0],
     show_envvar=True,
     help="Keep the credentials in this file (change log + snapshot) across restarts.",
 )
 @click.option(
     "--latency",
     type=click.FloatRange(min=0),
-    default=0.0,
+    default=_DEFAULTS.latency_ms,
     show_default=True,
-    envvar="CREDKIT_LATENCY",
+    envvar=ENV_VARS["latency_ms"][0],
     show_envvar=True,
     help="Delay every API answer by MS milliseconds.",
 )
@@ -181,47 +184,47 @@ def fixtures_check(path: Path) -> None:
     "--cors-origin",
     "cors_origins",
     multiple=True,
-    envvar="CREDKIT_CORS_ORIGIN",
+    envvar=ENV_VARS["cors_origins"][0],
     show_envvar=True,
     help="Allowed CORS origin (repeatable; '*' for any). Default: http(s)://localhost|127.0.0.1[:port].",
 )
 @click.option(
     "--admin-token",
-    envvar="CREDKIT_ADMIN_TOKEN",
+    envvar=ENV_VARS["admin_token"][0],
     show_envvar=True,
     help="Require this Bearer token on /__admin.",
 )
 @click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"], case_sensitive=False),
-    default="info",
+    default=_DEFAULTS.log_level,
     show_default=True,
-    envvar="CREDKIT_LOG_LEVEL",
+    envvar=ENV_VARS["log_level"][0],
     show_envvar=True,
 )
 @click.option(
     "--max-body",
     type=click.IntRange(min=1),
-    default=1_048_576,
+    default=_DEFAULTS.max_body,
     show_default=True,
-    envvar="CREDKIT_MAX_BODY",
+    envvar=ENV_VARS["max_body"][0],
     show_envvar=True,
     help="Largest request body in bytes (413 beyond).",
 )
 @click.option(
     "--profile",
     type=click.Choice(PROFILES),
-    default="spec",
+    default=_DEFAULTS.profile,
     show_default=True,
-    envvar="CREDKIT_PROFILE",
+    envvar=ENV_VARS["profile"][0],
     show_envvar=True,
     help="Behaviour profile.",
 )
 @click.option(
     "--validate-responses/--no-validate-responses",
-    default=True,
+    default=_DEFAULTS.validate_responses,
     show_default=True,
-    envvar="CREDKIT_VALIDATE_RESPONSES",
+    envvar=ENV_VARS["validate_responses"][0],
     show_envvar=True,
     help="Check every answer against the spec at run time (a breach answers 500 and is logged).",
 )
@@ -242,7 +245,6 @@ def serve(
 ) -> None:
     """Run the mock server (every option is also a CREDKIT_<NAME> environment variable)."""
     import mockserver
-    from mockserver.config import Config
 
     config = Config(
         host=host,
