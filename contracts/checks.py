@@ -42,6 +42,7 @@ _CHECK_MODULES = (
     "contracts.access",
     "contracts.concurrency",
     "contracts.errors",
+    "contracts.order",
     "contracts.schema_checks",
 )
 

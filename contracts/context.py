@@ -69,10 +69,12 @@ class CheckContext:
         self._counter += 1
         return f"{self.check_name or 'run'}-{what}-{self._counter}"
 
-    def new_secret(self, what: str = "secret") -> str:
-        """A unique secret value, registered for scanning and scrubbing."""
+    def new_secret(self, what: str = "secret", *, scanned: bool = True) -> str:
+        """A unique secret value, registered for scrubbing and (unless `scanned` is False, for a
+        check that scans for it itself) for the passive `no-secret-in-responses` scan."""
         value = f"credkit-secret-{uuid.uuid4().hex}"
-        self.secrets.add(value)
+        if scanned:
+            self.secrets.add(value)
         self.redactor.add_secret(value)
         return value
 
@@ -91,14 +93,18 @@ class CheckContext:
         exchange: Exchange | None = None,
         *,
         operation: str | None = None,
+        curl: str | None = None,
     ) -> None:
+        """Record a finding; `curl` (a reproduction) defaults to `exchange`'s."""
+        if curl is None and exchange is not None:
+            curl = exchange.curl()
         self.findings.append(
             Finding(
                 check=self.check_name,
                 operation=operation or (exchange.operation if exchange else "-"),
                 requirement=self.redactor(requirement),
                 observed=self.redactor(observed),
-                curl=self.redactor(exchange.curl()) if exchange else None,
+                curl=self.redactor(curl) if curl else None,
                 status=exchange.status if exchange else None,
             )
         )

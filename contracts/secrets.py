@@ -8,12 +8,18 @@ import re
 from typing import Any
 
 from contracts.checks import check, passive
-from contracts.client import Exchange
+from contracts.client import CREDENTIALS, Exchange
 from contracts.context import CheckContext, input_of, pick_type
 from contracts.crypto import PREFIX, decode_salted
-from mockserver.catalog import BULLETS, MARKER
+from mockserver.catalog import BULLETS, MARKER, CredentialType
 
-__all__ = ["encrypted_data_format", "find_leaks", "get_redacts", "no_secret_in_responses"]
+__all__ = [
+    "encrypted_data_format",
+    "find_leaks",
+    "get_redacts",
+    "no_secret_in_responses",
+    "type_change_keeps_secrets",
+]
 
 _GROUP = "secrets"
 _BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}")
@@ -130,3 +136,50 @@ def get_redacts(ctx: CheckContext) -> None:
     created = ctx.create(url_type, {url_key: url})
     shown = ctx.read(created["id"]).get("plainDataObj") or {}
     _check_redacted(ctx, shown, {url_key: url.replace(password, BULLETS)})
+
+
+REQ_TYPE_CHANGE = (
+    "Changing a credential's type never reveals its secrets: PUT {credentialName} is refused "
+    "(400: not an update field), and if a server accepts it, GET by id still shows no secret "
+    "in clear."
+)
+
+
+def _other_type(ctx: CheckContext, ctype: CredentialType, key: str) -> CredentialType:
+    """A catalog type other than `ctype` that declares no input named `key`."""
+    for entry in ctx.catalog.entries:
+        names = {i.get("name") for i in entry.get("inputs", [])}
+        if entry["name"] != ctype.name and key not in names:
+            return ctx.catalog[entry["name"]]
+    raise LookupError(f"no credential type in the catalog lacks an input named {key!r}")
+
+
+@check("type-change-keeps-secrets", group=_GROUP, requirement=REQ_TYPE_CHANGE)
+def type_change_keeps_secrets(ctx: CheckContext) -> None:
+    """Its secrets are scanned here, not by `no-secret-in-responses`: the one leak is reported
+    once, by the check that knows the request that caused it, with both requests to reproduce."""
+    ctype = pick_type(ctx.catalog, "password")
+    key = input_of(ctype, "password")
+    for label, new_type in (
+        ("an empty type", ""),
+        ("a type not declaring the password input", _other_type(ctx, ctype, key).name),
+    ):
+        secret = ctx.new_secret(scanned=False)
+        created = ctx.create(ctype, {key: secret})
+        path = f"{CREDENTIALS}/{created['id']}"
+        try:
+            put = ctx.update(created["id"], {"credentialName": new_type})
+            seen = [put]
+            if put.status < 400:  # the contract's 400 needs nothing more
+                seen.append(ctx.api.request("GET", path))
+            for exchange in seen:
+                for leak in find_leaks(exchange, {secret}):
+                    ctx.fail(
+                        REQ_TYPE_CHANGE,
+                        f"PUT credentialName {new_type!r} ({label}) answered {put.status}; then "
+                        f"{exchange.method} by id: {leak} ({ctx.describe(exchange)})",
+                        exchange,
+                        curl=f"{put.curl()} && {exchange.curl()}" if exchange is not put else None,
+                    )
+        finally:  # the secret may now be readable: delete at once (cleanup retries on failure)
+            ctx.api.request("DELETE", path)

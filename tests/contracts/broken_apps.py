@@ -678,6 +678,99 @@ def created_201() -> Any:
     return _on_response(change)
 
 
+# ---- order of checks, and type changes --------------------------------------------------------
+
+
+async def _read_body(receive: Any) -> bytes:
+    body: bytes = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
+def parses_body_before_auth() -> Any:
+    """As Express in real Flowise: malformed JSON is answered 400 before the key is looked at."""
+    app = mock()
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        media = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip()
+        if media == b"application/json" and body.strip() and _json(body) is None:
+            answer = _error(400, "Unexpected end of JSON input")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(answer)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": answer})
+            return
+
+        async def replay() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await app(scope, replay, send)
+
+    asgi.state = app.state  # type: ignore[attr-defined]
+    return asgi
+
+
+def looks_up_id_before_body() -> Any:
+    """An unknown id is answered 404 before the body is parsed or validated."""
+    app = mock()
+    store = app.state.store
+
+    async def request(req: Request) -> Request:
+        method, path, headers, _body = req
+        if method == "PUT" and _is_item(path) and path.rsplit("/", 1)[-1] not in store._by_id:
+            headers = {**headers, b"content-type": b"application/json"}
+            return method, path, headers, b"{}"
+        return req
+
+    return Rewrite(app, on_request=request)
+
+
+def type_change_reveals_secrets() -> Any:
+    """As real Flowise: PUT `credentialName` changes the type, and GET redacts by the new type
+    (an empty one: nothing redacted), so the old type's secrets show in clear."""
+    app = mock()
+    store = app.state.store
+    catalog = store.catalog
+
+    async def request(req: Request) -> Request:
+        method, path, headers, body = req
+        parsed = _json(body)
+        if method == "PUT" and isinstance(parsed, dict) and "credentialName" in parsed:
+            new_type = str(parsed.pop("credentialName")).encode()
+            headers = {**headers, b"x-credkit-new-type": new_type}
+            return method, path, headers, json.dumps(parsed).encode()
+        return req
+
+    def change(req: Request, res: Response) -> Response:
+        new_type = req[2].get(b"x-credkit-new-type")
+        found = store._by_id.get(req[1].rsplit("/", 1)[-1])
+        if new_type is not None and res[0] == 200 and found is not None:
+            store._by_id[found.id] = dataclasses.replace(found, credential_name=new_type.decode())
+        return res
+
+    def detail(credential: Any) -> dict[str, Any]:
+        ctype = catalog.get(credential.credential_name)
+        data = ctype.redact(credential.data) if ctype is not None else dict(credential.data)
+        return {**credential.summary(), "plainDataObj": data}
+
+    store.detail = detail
+    return Rewrite(app, on_request=request, on_response=change)
+
+
 @dataclass(frozen=True)
 class Defect:
     build: Callable[[], Any]
@@ -745,6 +838,9 @@ DEFECTS: dict[str, Defect] = {
         extra_response_field, "response_schema_conformance", schema=True
     ),
     "create-answers-201": Defect(created_201, "status_code_conformance", schema=True),
+    "parses-body-before-auth": Defect(parses_body_before_auth, "check-order"),
+    "looks-up-id-before-body": Defect(looks_up_id_before_body, "check-order"),
+    "type-change-reveals-secrets": Defect(type_change_reveals_secrets, "type-change-keeps-secrets"),
     "hangs-on-list-filter": Defect(
         hangs_on_list_filter, "server-responds", schema=True, timeout=0.5
     ),
