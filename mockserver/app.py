@@ -3,8 +3,10 @@
 Layers, outermost first: CORS (pure ASGI) → `MockApp`, which answers `/openapi.yaml|json`,
 hands `/__admin/*` to the admin API, and runs every other request through: body read with the
 size limit counted while it streams (413) → injected faults → `--latency` → the profile's
-pipeline (route, auth, body checks, handler). One access-log line and one journal entry per
-API request. Everything is pure ASGI (no BaseHTTPMiddleware) for throughput.
+pipeline (route, auth, body checks, handler) → with `--state-file`, the shared durable point
+(group commit: the answer waits until every change so far is fsynced). One access-log line and
+one journal entry per API request. Everything is pure ASGI (no BaseHTTPMiddleware) for
+throughput.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mockserver.catalog import Catalog, default_catalog
 from mockserver.config import Config
 from mockserver.cors import CORSMiddleware
 from mockserver.crypto import Encryptor, resolve_passphrase
+from mockserver.errors import StateFileError
 from mockserver.faults import FaultSet
 from mockserver.fixtures.loader import CredentialSeed, FixtureSet, load_fixtures
 from mockserver.journal import Journal, JournalEntry
@@ -211,10 +214,14 @@ class MockApp:
                     reply = Reply(fault.status, b"")
             else:
                 call = Call(method, path, scope["query_string"], dict(scope["headers"]), body)
+                persistence = state.persistence
+                mark = persistence.written if persistence is not None else 0
                 try:
                     reply = self.profile.handle(call)
                 except ApiError as exc:
                     reply = exc.reply()
+                except StateFileError as exc:  # the change was refused: nothing changed
+                    reply = error_reply(503, str(exc))
                 except Exception as exc:
                     # The type and the frames, never the message: it could quote a body value.
                     log.error(
@@ -227,6 +234,8 @@ class MockApp:
                     reply = error_reply(
                         500, "Internal error in the mock server (a bug; see its log)."
                     )
+                if persistence is not None and persistence.synced < persistence.written:
+                    reply = await self.durable(persistence, reply, persistence.written != mark)
         await send_reply(send, reply)
         elapsed = (time.perf_counter() - started) * 1000
         state.journal.record(
@@ -243,6 +252,18 @@ class MockApp:
             )
         )
         state.access_log.write(method, path, reply.status, elapsed)
+
+    @staticmethod
+    async def durable(persistence: StateFile, reply: Reply, changed: bool) -> Reply:
+        """`reply` once every change so far is on disk (what the request made or could have
+        read; a group commit shared with concurrent requests); 503 when the request's own
+        change cannot be saved."""
+        try:
+            await persistence.durable()
+        except StateFileError as exc:
+            if changed:
+                return error_reply(503, str(exc))
+        return reply
 
 
 def build_state(config: Config) -> AppState:

@@ -1,63 +1,43 @@
-"""The state file: an append-only, fsynced change log (JSON lines) compacted into a snapshot.
+"""The state file: an append-only change log (JSON lines), group-committed, compacted into a
+snapshot.
 
 Layout: line 1 is `{"type": "snapshot", "version": 1, "credentials": [...]}`; every later line
-is `{"type": "put", "credential": {...}}` or `{"type": "delete", "id": "..."}`. A write appends
-one line and fsyncs it (O(1)); after `compact_every` changes (or as many as there are
-credentials, whichever is larger, so compaction stays amortised O(1) per write) the file is
-rewritten as one snapshot (temp file, fsync, atomic rename).
+is `{"type": "put", "credential": {...}}` or `{"type": "delete", "id": "..."}`.
 
-Records hold `encryptedData` (never plaintext); loading decrypts it with the saved passphrase.
-A torn LAST line (a crash mid-append: no final newline) is dropped with a warning and cut off;
-any other damage raises `StateFileError` naming the file and line, and the file is left alone.
+Durability by group commit: each change is appended (written, not fsynced) at once, in the
+order changes happen; before the mock answers, the request awaits `StateFile.durable()`, one
+shared fsync run in a worker thread that covers every record appended before it started
+(records appended meanwhile wait for the next one). So an answered change is on disk, yet one
+fsync serves many concurrent requests and the event loop never waits for the disk. After
+`compact_every` changes (or as many as there are credentials, whichever is larger, so
+compaction stays amortised O(1) per write) the durable point is a compaction instead: the
+snapshot goes to a temp file, later appends follow it there, and the worker fsyncs it and
+renames it over the state file (atomic) before anything it holds is answered.
+
+Records hold `encryptedData` (never plaintext). Reading the file back (torn last records,
+corruption reports) is `mockserver.stateload`.
 """
 
 from __future__ import annotations
 
-import json
+import errno
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from mockserver.crypto import CryptoError
 from mockserver.errors import StateFileError
+from mockserver.groupcommit import GroupCommit
+from mockserver.stateload import VERSION, StateLoader, record_of
 from mockserver.store import Store, StoredCredential
 
 __all__ = ["StateFile"]
 
 log = logging.getLogger("credkit.state")
-VERSION = 1
-_FIELDS = ("id", "name", "credentialName", "workspaceId", "encryptedData", "createdMs", "updatedMs")
-
-
-def _record(c: StoredCredential) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "name": c.name,
-        "credentialName": c.credential_name,
-        "workspaceId": c.workspace_id,
-        "encryptedData": c.encrypted,
-        "createdMs": c.created_ms,
-        "updatedMs": c.updated_ms,
-    }
-
-
-def _check_record(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError("a credential record must be an object")
-    for name in _FIELDS:
-        if name not in value:
-            raise ValueError(f"credential record lacks {name!r}")
-    for name in _FIELDS[:5]:
-        if not isinstance(value[name], str):
-            raise ValueError(f"credential field {name!r} must be a string")
-    for name in _FIELDS[5:]:
-        if not isinstance(value[name], int) or isinstance(value[name], bool):
-            raise ValueError(f"credential field {name!r} must be an integer")
-    return value
 
 
 class StateFile:
@@ -67,8 +47,15 @@ class StateFile:
         self.path = path
         self.store = store
         self.compact_every = compact_every
-        self.pending = 0
+        self.pending = 0  # records appended since the last compaction
+        self.written = 0  # records appended (ever): the log's sequence number
+        self.synced = 0  # of those, how many are known to be on disk
+        self.failure: str | None = None  # set when the file can no longer be trusted
         self._fd: int | None = None
+        self._size = 0  # bytes in the file behind _fd (to cut off a partial append)
+        self._tmp = path.with_name(path.name + ".tmp")
+        self._commits = GroupCommit("credkit-state-fsync")
+        self._compact_retry = 0  # after a failed compaction: the pending count to retry at
 
     def __repr__(self) -> str:
         return f"StateFile({str(self.path)!r})"
@@ -77,121 +64,56 @@ class StateFile:
 
     def load(self) -> list[StoredCredential] | None:
         """The credentials in the file, or None when there is no file (or it is empty)."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StateFileError(f"Cannot read state file {self.path}: {exc.strerror}.") from exc
-        if not raw.strip():
-            return None
-        lines = raw.split(b"\n")
-        complete = raw.endswith(b"\n")
-        if complete:
-            lines.pop()
-        records: dict[str, tuple[int, dict[str, Any]]] = {}
-        offset = 0
-        for number, line in enumerate(lines, start=1):
-            last = number == len(lines)
-            try:
-                entry = json.loads(line)
-                self._apply(entry, number, records)
-            except (ValueError, UnicodeDecodeError) as exc:
-                if last and not complete and number > 1:
-                    log.warning(
-                        "State file %s: dropped a torn last record (line %d, %d bytes); "
-                        "the server stopped while writing it.",
-                        self.path,
-                        number,
-                        len(line),
-                    )
-                    self._truncate(offset)
-                    break
-                raise StateFileError(
-                    f"State file {self.path} is corrupt at line {number}: {exc}. "
-                    "Fix or remove the file (it was left untouched)."
-                ) from None
-            offset += len(line) + 1
-        else:
-            if not complete:
-                self._truncate(len(raw), newline=True)
-        return [self._decrypt(number, record) for number, record in records.values()]
+        return StateLoader(self.path, self.store.encryptor).load()
 
-    def _apply(
-        self, entry: Any, number: int, records: dict[str, tuple[int, dict[str, Any]]]
-    ) -> None:
-        if not isinstance(entry, dict) or "type" not in entry:
-            raise ValueError("not a state record")
-        kind = entry["type"]
-        if number == 1:
-            if kind != "snapshot":
-                raise ValueError("the first line must be a snapshot")
-            if entry.get("version") != VERSION:
-                raise ValueError(f"unsupported version {entry.get('version')!r}")
-            if not isinstance(entry.get("credentials"), list):
-                raise ValueError("snapshot has no credentials list")
-            for value in entry["credentials"]:
-                record = _check_record(value)
-                records[record["id"]] = (number, record)
-        elif kind == "put":
-            record = _check_record(entry.get("credential"))
-            records[record["id"]] = (number, record)
-        elif kind == "delete":
-            if not isinstance(entry.get("id"), str):
-                raise ValueError("delete record has no id")
-            records.pop(entry["id"], None)
-        else:
-            raise ValueError(
-                f"unknown record type {kind!r}" if isinstance(kind, str) else "bad type"
+    # -- writing: appends, group commit, compaction -------------------------------------------
+    #
+    # `_append` writes a record (no fsync) in the order changes happen, under the store's lock,
+    # BEFORE the store changes its memory: a refused or failed append changes nothing. `durable`
+    # is the shared durable point: one job at a time runs in a worker thread — an fsync of the
+    # log, or (when due) a compaction — and covers every record appended before it started;
+    # records appended while it runs wait for the next job. A failed fsync poisons the file
+    # (after a failed fsync the kernel may have dropped the dirty pages, so a later fsync that
+    # succeeds proves nothing): every waiting and later change is refused until a restart.
+
+    def _fail(self, what: str, exc: OSError) -> None:
+        if self.failure is None:
+            self.failure = f"{what} failed ({exc.strerror})"
+            log.error(
+                "State file %s: %s failed (%s); changes are refused until a restart.",
+                self.path,
+                what,
+                exc.strerror,
             )
 
-    def _decrypt(self, number: int, record: dict[str, Any]) -> StoredCredential:
-        try:
-            data = json.loads(self.store.encryptor.decrypt(record["encryptedData"]))
-        except (CryptoError, ValueError):
-            raise StateFileError(
-                f"State file {self.path}, line {number}: credential {record['id']!r} does not "
-                "decrypt with this passphrase. Start with the --secret-key it was written with "
-                "(or its .key file beside it)."
-            ) from None
-        if not isinstance(data, dict):
-            raise StateFileError(f"State file {self.path}, line {number}: data is not an object.")
-        return StoredCredential(
-            id=record["id"],
-            name=record["name"],
-            credential_name=record["credentialName"],
-            workspace_id=record["workspaceId"],
-            data=data,
-            encrypted=record["encryptedData"],
-            created_ms=record["createdMs"],
-            updated_ms=record["updatedMs"],
-        )
-
-    def _truncate(self, size: int, newline: bool = False) -> None:
-        with self.path.open("r+b") as fh:
-            fh.truncate(size)
-            if newline:
-                fh.seek(size)
-                fh.write(b"\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    # -- writing ------------------------------------------------------------------------------
-
     def _append(self, entry: dict[str, Any]) -> None:
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if self.failure is not None:
+            raise StateFileError(
+                f"The state file {self.path} cannot be written since {self.failure}; nothing "
+                "was changed. Restart the mock to accept changes again."
+            )
+        line = orjson.dumps(entry) + b"\n"
         try:
-            os.write(self._fd, orjson.dumps(entry) + b"\n")
-            os.fsync(self._fd)
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                self._size = os.fstat(self._fd).st_size
+            _write_all(self._fd, line)
         except OSError as exc:
-            raise StateFileError(f"Cannot write state file {self.path}: {exc.strerror}.") from exc
+            if self._fd is not None:
+                try:  # a partial record would corrupt the middle of the log: cut it off
+                    os.ftruncate(self._fd, self._size)
+                except OSError as undo:
+                    self._fail("cutting off a partly written record", undo)
+            raise StateFileError(
+                f"The change could not be saved to the state file {self.path}: writing failed "
+                f"({exc.strerror}); nothing was changed."
+            ) from exc
+        self._size += len(line)
+        self.written += 1
         self.pending += 1
-        if self.pending >= max(self.compact_every, len(self.store)):
-            self.compact(self.store.all())
 
     def record_put(self, credential: StoredCredential) -> None:
-        self._append({"type": "put", "credential": _record(credential)})
+        self._append({"type": "put", "credential": record_of(credential)})
 
     def record_delete(self, credential_id: str) -> None:
         self._append({"type": "delete", "id": credential_id})
@@ -199,31 +121,107 @@ class StateFile:
     def record_snapshot(self, credentials: Iterable[StoredCredential]) -> None:
         self.compact(credentials)
 
+    async def durable(self, upto: int | None = None) -> None:
+        """Return once every record appended so far (or the first `upto`) is on disk; raise
+        `StateFileError` when that cannot be done. Concurrent callers share the fsyncs."""
+        target = self.written if upto is None else upto
+        while self.synced < target:
+            if self.failure is not None:
+                raise StateFileError(
+                    f"The change could not be saved to the state file {self.path}: "
+                    f"{self.failure}. It may be lost on restart; restart the mock to accept "
+                    "changes again."
+                )
+            await self._commits.join(self._next_point)
+
+    def _next_point(self) -> Callable[[], None] | None:
+        """On the event loop, when no durable point runs: the next one, covering every
+        record appended so far (a compaction when one is due, else an fsync of the log)."""
+        upto = self.written
+        if self.synced >= upto or self.failure is not None:
+            return None
+        threshold = max(self.compact_every, len(self.store), self._compact_retry)
+        if self.pending >= threshold and (fd := self._begin_compaction()) is not None:
+            return partial(self._finish_compaction, fd, upto)
+        if self._fd is None:  # pragma: no cover - records past `synced` went to _fd
+            raise StateFileError(f"State file {self.path}: unsaved records but no open log.")
+        return partial(self._fsync, self._fd, upto)
+
+    def _fsync(self, fd: int, upto: int) -> None:  # in the worker thread
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            self._fail("fsync", exc)
+        else:
+            self.synced = max(self.synced, upto)
+
+    def _begin_compaction(self) -> int | None:
+        """On the event loop: write the snapshot of the store to the temp file and append
+        from now on to it (it becomes the state file when `_finish_compaction` renames it).
+        None when the temp file cannot be written: the log stays as it was."""
+        data = self._snapshot_line(self.store.all())
+        fd = None
+        try:
+            fd = os.open(self._tmp, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC, 0o600)
+            _write_all(fd, data)
+        except OSError as exc:
+            log.warning("State file %s: compaction postponed (%s).", self.path, exc.strerror)
+            if fd is not None:
+                os.close(fd)
+            self._compact_retry = self.pending + self.compact_every
+            return None
+        self.close_fd()
+        self._fd, self._size, self.pending, self._compact_retry = fd, len(data), 0, 0
+        return fd
+
+    def _finish_compaction(self, fd: int, upto: int) -> None:  # in the worker thread
+        try:
+            os.fsync(fd)
+            os.replace(self._tmp, self.path)
+            self._fsync_dir()
+        except OSError as exc:
+            # later records went to the temp file only: none of them can be made durable
+            self._fail("compaction", exc)
+        else:
+            self.synced = max(self.synced, upto)
+
+    def _fsync_dir(self) -> None:
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _snapshot_line(self, credentials: Iterable[StoredCredential]) -> bytes:
+        records = [record_of(c) for c in credentials]
+        return (
+            orjson.dumps({"type": "snapshot", "version": VERSION, "credentials": records}) + b"\n"
+        )
+
     def compact(self, credentials: Iterable[StoredCredential]) -> None:
-        """Rewrite the file as one snapshot line, atomically."""
-        snapshot = {
-            "type": "snapshot",
-            "version": VERSION,
-            "credentials": [_record(c) for c in credentials],
-        }
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        """Rewrite the file as one snapshot line, atomically, now (startup, reset, shutdown)."""
+        self._commits.wait()
+        data = self._snapshot_line(credentials)
+        renamed = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(orjson.dumps(snapshot) + b"\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
-                os.fsync(dir_fd)
+                _write_all(fd, data)
+                os.fsync(fd)
             finally:
-                os.close(dir_fd)
+                os.close(fd)
+            os.replace(self._tmp, self.path)
+            renamed = True
+            self._fsync_dir()
         except OSError as exc:
+            if renamed:  # the new file is in place but its name may not be durable
+                self.close_fd()
+                self._fail("compaction", exc)
             raise StateFileError(f"Cannot write state file {self.path}: {exc.strerror}.") from exc
         self.close_fd()
         self.pending = 0
+        self.synced = self.written
 
     def close_fd(self) -> None:
         if self._fd is not None:
@@ -232,6 +230,17 @@ class StateFile:
 
     def close(self) -> None:
         """Compact what is pending and release the file (on shutdown)."""
+        self._commits.wait()
         if self.pending:
             self.compact(self.store.all())
         self.close_fd()
+        self._commits.close()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        done = os.write(fd, view)
+        if done <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[done:]

@@ -72,7 +72,8 @@ class StoredCredential:
 
 
 class ChangeSink(Protocol):
-    """Told about every change (the state file's change log)."""
+    """Told about every change (the state file's change log), before the store makes it: a
+    sink that raises refuses the change, and the store stays as it was."""
 
     def record_put(self, credential: StoredCredential) -> None: ...
 
@@ -103,9 +104,10 @@ class Store:
     def replace_all(self, credentials: Iterable[StoredCredential], *, record: bool = True) -> None:
         """Drop everything and hold `credentials` instead (reset, load, startup)."""
         with self.lock:
-            self._by_id = {c.id: c for c in credentials}
+            replacement = {c.id: c for c in credentials}
             if record and self.sink is not None:
-                self.sink.record_snapshot(self._by_id.values())
+                self.sink.record_snapshot(replacement.values())
+            self._by_id = replacement
 
     def from_seeds(self, seeds: Iterable[CredentialSeed]) -> list[StoredCredential]:
         """Stored credentials for fixture seeds (encrypted now, dates from the seed)."""
@@ -159,9 +161,9 @@ class Store:
                 created_ms=stamp,
                 updated_ms=stamp,
             )
-            self._by_id[credential.id] = credential
             if self.sink is not None:
                 self.sink.record_put(credential)
+            self._by_id[credential.id] = credential
             return credential
 
     def update(
@@ -198,25 +200,25 @@ class Store:
                 created_ms=current.created_ms,
                 updated_ms=max(now_ms(), current.updated_ms, current.created_ms),
             )
-            self._by_id[credential_id] = updated
             if self.sink is not None:
                 self.sink.record_put(updated)
+            self._by_id[credential_id] = updated
             return updated
 
     def put(self, credential: StoredCredential) -> None:
         """Insert or replace `credential` as given (for profiles that write their own way)."""
         with self.lock:
-            self._by_id[credential.id] = credential
             if self.sink is not None:
                 self.sink.record_put(credential)
+            self._by_id[credential.id] = credential
 
     def delete(self, credential_id: str, workspace_id: str) -> bool:
         with self.lock:
             if self.get(credential_id, workspace_id) is None:
                 return False
-            del self._by_id[credential_id]
             if self.sink is not None:
                 self.sink.record_delete(credential_id)
+            del self._by_id[credential_id]
             return True
 
     def detail(self, credential: StoredCredential) -> dict[str, Any]:

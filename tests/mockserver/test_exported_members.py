@@ -17,6 +17,7 @@ MODULES = [
     "cors",
     "crypto",
     "faults",
+    "groupcommit",
     "handlers",
     "journal",
     "persistence",
@@ -25,6 +26,7 @@ MODULES = [
     "responses",
     "routing",
     "server",
+    "stateload",
     "store",
     "validation",
 ]

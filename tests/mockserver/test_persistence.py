@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import json
 import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 from mockserver.crypto import key_file_for
 from mockserver.errors import StateFileError
+from tests.inprocess import asgi_client
 from tests.mockserver.conftest import FULL
+
+T = TypeVar("T")
 
 CRED = "/api/v1/credentials/cred-789"
 
@@ -155,3 +164,261 @@ def test_empty_file_starts_from_fixtures(tmp_path: Path, make_app: Any) -> None:
     path.write_text("")
     app = make_app(state_file=path)
     assert len(app.state.store) == 7 and path.read_text().startswith('{"type":"snapshot"')
+
+
+# -- group commit ------------------------------------------------------------------------------
+
+
+class Disk:
+    """os.fsync, watched: how many calls, how many bytes of the state file each one covered,
+    and (through `wrap`) that no answer was sent before an fsync covering its change ended."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+        self.path = path
+        self.real_fsync = os.fsync
+        self.lock = threading.Lock()
+        self.covered: list[int] = []  # file size when each fsync began (in call order)
+        self.durable = 0  # bytes of the log covered by a finished fsync
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.release.set()
+        self.fail_with: int | None = None
+        self.early: list[str] = []  # answers sent before their change was on disk
+        monkeypatch.setattr(os, "fsync", self.fsync)
+
+    def fsync(self, fd: int) -> None:
+        size = os.fstat(fd).st_size
+        self.started.set()
+        if not self.release.wait(10):
+            raise AssertionError("the test never released the fsync")
+        if self.fail_with is not None:
+            raise OSError(self.fail_with, os.strerror(self.fail_with))
+        self.real_fsync(fd)
+        with self.lock:
+            self.covered.append(size)
+            self.durable = max(self.durable, size)
+
+    def wrap(self, app: Any) -> Any:
+        async def watched(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            tag = dict(scope.get("headers", [])).get(b"x-tag", b"").decode()
+
+            async def checked(message: dict[str, Any]) -> None:
+                if tag and message["type"] == "http.response.start" and message["status"] == 200:
+                    data = self.path.read_bytes()
+                    end = data.index(b"\n", data.index(f'"name":"{tag}"'.encode()))
+                    if end >= self.durable:
+                        self.early.append(tag)
+                await send(message)
+
+            await app(scope, receive, checked)
+
+        watched.state = app.state  # type: ignore[attr-defined]
+        return watched
+
+
+def put_named(http: httpx.AsyncClient, name: str) -> Any:
+    """A coroutine: PUT cred-789's name, tagged so `Disk.wrap` can find its record."""
+    return http.put(CRED, json={"name": name}, headers={**FULL, "x-tag": name})
+
+
+def together(app: Any, scenario: Callable[[httpx.AsyncClient], Awaitable[T]]) -> T:
+    """Run `scenario(http)` on a fresh event loop: concurrent requests to `app`, in process."""
+
+    async def run() -> T:
+        async with asgi_client(app) as http:
+            return await scenario(http)
+
+    return asyncio.run(run())
+
+
+def test_concurrent_changes_share_fsyncs_and_each_answer_follows_its_fsync(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)
+    disk = Disk(monkeypatch, path)
+    disk.release.clear()  # the first fsync waits until every request has written its change
+
+    async def scenario(http: httpx.AsyncClient) -> list[Any]:
+        tasks = [asyncio.ensure_future(put_named(http, f"n{i}")) for i in range(20)]
+        while not disk.started.is_set():
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.05)
+        assert not any(t.done() for t in tasks), "answered while its fsync was still running"
+        disk.release.set()
+        return await asyncio.gather(*tasks)
+
+    answers = together(disk.wrap(app), scenario)
+    assert [r.status_code for r in answers] == [200] * 20
+    # the first fsync covered the first change only; the 19 written during it shared one more
+    assert len(disk.covered) == 2, disk.covered
+    assert disk.early == []
+    assert app.state.persistence.synced == app.state.persistence.written
+
+
+def test_the_log_keeps_the_order_changes_were_made_in(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)
+    disk = Disk(monkeypatch, path)
+
+    async def scenario(http: httpx.AsyncClient) -> list[Any]:
+        return await asyncio.gather(*(put_named(http, f"o{i}") for i in range(30)))
+
+    answers = together(disk.wrap(app), scenario)
+    assert all(r.status_code == 200 for r in answers) and disk.early == []
+    assert len(disk.covered) < 30
+    puts = [json.loads(line)["credential"] for line in path.read_text().splitlines()[1:]]
+    # the records in the order the store applied the changes (requests start in this order)
+    assert [p["name"] for p in puts] == [f"o{i}" for i in range(30)]
+    assert [p["updatedMs"] for p in puts] == sorted(p["updatedMs"] for p in puts)
+    assert [p["encryptedData"] for p in puts] == [r.json()["encryptedData"] for r in answers]
+    assert app.state.store._by_id["cred-789"].name == "o29"
+    restarted = make_app(state_file=path)
+    assert restarted.state.store._by_id["cred-789"].name == "o29"
+
+
+def test_a_failed_fsync_answers_503_and_refuses_later_changes(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)
+    disk = Disk(monkeypatch, path)
+    client = make_client(disk.wrap(app))
+    assert client.put(CRED, json={"name": "saved"}, headers=FULL).status_code == 200
+    disk.fail_with = errno.EIO
+    disk.started.clear()
+    disk.release.clear()  # the failing fsync waits until all five changes are written
+    secret = "sk-never-in-an-error-message"
+
+    async def scenario(http: httpx.AsyncClient) -> list[Any]:
+        body = {"plainDataObj": {"openAIApiKey": secret}}
+        tasks = [asyncio.ensure_future(http.put(CRED, json=body, headers=FULL)) for _ in range(5)]
+        while not disk.started.is_set():
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.05)
+        disk.release.set()
+        return await asyncio.gather(*tasks)
+
+    failed = together(app, scenario)
+    for answer in failed:  # none answered as a success: each waited for the fsync that failed
+        assert answer.status_code == 503
+        body = answer.json()
+        assert set(body) == {"statusCode", "success", "message", "stack"}
+        assert (body["statusCode"], body["success"], body["stack"]) == (503, False, {})
+        assert str(path) in body["message"] and "fsync failed" in body["message"]
+        assert "may be lost" in body["message"] and secret not in answer.text
+    disk.fail_with = None  # a later fsync that succeeds proves nothing: still refused
+    refused = client.put(CRED, json={"name": "refused"}, headers=FULL)
+    assert refused.status_code == 503 and "nothing was changed" in refused.json()["message"]
+    assert app.state.store._by_id["cred-789"].name == "saved"
+    created = client.post(
+        "/api/v1/credentials",
+        json={"name": "x", "credentialName": "openAIApi", "plainDataObj": {}},
+        headers=FULL,
+    )
+    assert created.status_code == 503 and len(app.state.store) == 7
+    assert client.get(CRED, headers=FULL).status_code == 200  # reads still work
+    restarted = make_app(state_file=path)
+    assert restarted.state.store._by_id["cred-789"].name == "saved"
+
+
+def test_a_failed_append_changes_nothing_and_leaves_no_partial_record(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)
+    client = make_client(app)
+    assert client.put(CRED, json={"name": "first"}, headers=FULL).status_code == 200
+    before = path.read_bytes()
+    real_write = os.write
+    state_fd = app.state.persistence._fd
+
+    def short_then_full_disk(fd: int, data: Any) -> int:
+        if fd != state_fd:
+            return real_write(fd, data)
+        if len(path.read_bytes()) == len(before):
+            return real_write(fd, bytes(data)[:10])  # a short write, then ENOSPC
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", short_then_full_disk)
+    answer = client.put(CRED, json={"name": "second"}, headers=FULL)
+    monkeypatch.setattr(os, "write", real_write)
+    assert answer.status_code == 503 and str(path) in answer.json()["message"]
+    assert "nothing was changed" in answer.json()["message"]
+    assert path.read_bytes() == before
+    assert client.get(CRED, headers=FULL).json()["name"] == "first"
+    # not poisoned: the log is intact, so the next change is saved
+    assert client.put(CRED, json={"name": "third"}, headers=FULL).status_code == 200
+    assert make_app(state_file=path).state.store._by_id["cred-789"].name == "third"
+
+
+def test_compaction_under_concurrent_writes_loses_nothing(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path, compact_every=1)  # compacts every 7 changes (7 stored)
+    disk = Disk(monkeypatch, path)
+
+    async def scenario(http: httpx.AsyncClient) -> list[Any]:
+        return await asyncio.gather(
+            *(http.put(CRED, json={"plainDataObj": {f"k{i}": i}}, headers=FULL) for i in range(40))
+        )
+
+    for _ in range(3):
+        answers = together(app, scenario)
+        assert all(r.status_code == 200 for r in answers)
+    assert len(disk.covered) < 120
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[0])["type"] == "snapshot" and len(lines) <= 8
+    assert not path.with_name(path.name + ".tmp").exists()
+    data = make_app(state_file=path).state.store._by_id["cred-789"].data
+    assert all(data[f"k{i}"] == i for i in range(40))
+
+
+def test_a_read_waits_for_the_changes_it_could_see_to_be_on_disk(
+    tmp_path: Path, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)
+    disk = Disk(monkeypatch, path)
+    disk.release.clear()
+
+    async def scenario(http: httpx.AsyncClient) -> tuple[Any, Any]:
+        put = asyncio.ensure_future(put_named(http, "seen"))
+        while not disk.started.is_set():
+            await asyncio.sleep(0.001)
+        get = asyncio.ensure_future(http.get(CRED, headers=FULL))
+        await asyncio.sleep(0.05)
+        assert not get.done(), "a read showed a change that was not on disk yet"
+        disk.release.set()
+        return await put, await get
+
+    put, get = together(app, scenario)
+    assert put.status_code == 200 and get.json()["name"] == "seen"
+    assert disk.covered and disk.durable >= len(path.read_bytes())
+
+
+def test_a_compaction_that_cannot_start_is_postponed_and_nothing_is_lost(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path, compact_every=1)
+    client = make_client(app)
+    real_open = os.open
+
+    def no_temp_file(name: Any, *args: Any, **kwargs: Any) -> int:
+        if str(name).endswith(".tmp"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_temp_file)
+    for i in range(10):
+        assert client.put(CRED, json={"name": f"p{i}"}, headers=FULL).status_code == 200
+    assert len(path.read_text().splitlines()) == 11  # not compacted: the log grew
+    monkeypatch.setattr(os, "open", real_open)
+    for i in range(10, 20):
+        assert client.put(CRED, json={"name": f"p{i}"}, headers=FULL).status_code == 200
+    assert len(path.read_text().splitlines()) < 11  # compacted once it could
+    assert make_app(state_file=path).state.store._by_id["cred-789"].name == "p19"
