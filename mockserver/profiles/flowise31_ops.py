@@ -9,9 +9,10 @@ literally and may change `credentialName`; dates have whole seconds; a non-strin
 echoed as sent and read back as SQLite's text.
 
 Departures kept on purpose (house rules): `/reveal` masks a url's password with bullets instead
-of answering it in clear; with an empty `credentialName` (real: everything in clear) each key is
-redacted as any catalog type declaring it would; POST with the id of another workspace's
-credential is refused (500 UNIQUE) rather than moving it.
+of answering it in clear; with an empty `credentialName` (real: everything in clear), and for
+keys the credential's type does not declare (real: as stored, so a type change shows a password
+in clear), each key is redacted as any catalog type declaring it would; POST with the id of
+another workspace's credential is refused (500 UNIQUE) rather than moving it.
 """
 
 from __future__ import annotations
@@ -186,7 +187,13 @@ class FlowiseOperations:
         if not credential.credential_name:  # real: everything in clear; here: by any type
             return {k: self._redact_any(k, v) for k, v in data.items()}
         ctype = self.state.catalog.get(credential.credential_name)
-        return ctype.redact(data) if ctype is not None else {}
+        if ctype is None:
+            return {}
+        # Real: keys the type does not declare come back as stored, so a password written under
+        # another type (before a type change) is shown in clear; here it is redacted by any type.
+        declared = {i["name"] for i in ctype.raw.get("inputs", [])}
+        redacted = ctype.redact(data)
+        return {k: v if k in declared else self._redact_any(k, v) for k, v in redacted.items()}
 
     def _redact_any(self, key: str, value: Any) -> Any:
         kind = self._secret_keys.get(key)
