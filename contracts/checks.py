@@ -2,8 +2,9 @@
 
 A check is a function of a `CheckContext` (see `contracts.context`) registered under a stable
 name with the one-sentence requirement it verifies and the options it needs. Active checks send
-their own requests; passive checks judge every exchange of the run (secrets, error shape);
-schemathesis checks are run by `contracts.schema` and only named here.
+their own requests; passive checks judge every exchange of the run that concerns them (secrets,
+error shape) and are skipped, never passed, when the run recorded none; schemathesis checks
+are run by `contracts.schema` and only named here.
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ class Check:
     kind: str = "active"  # active | passive | schema
     # passive checks: judge one exchange, return the problems seen (empty when fine)
     observe: Callable[[CheckContext, Exchange], list[str]] | None = None
+    # passive checks: whether an exchange is one the check judges at all; a passive check that
+    # judged none is skipped with `unjudged` as the reason, never passed
+    judges: Callable[[CheckContext, Exchange], bool] | None = None
+    unjudged: str = "no exchanges to judge: include a check that sends requests"
 
 
 _REGISTRY: dict[str, Check] = {}
@@ -113,11 +118,19 @@ def check(
 
 
 def passive(
-    name: str, *, group: str, requirement: str, needs: tuple[str, ...] = ("api_key",)
+    name: str,
+    *,
+    group: str,
+    requirement: str,
+    judges: Callable[[CheckContext, Exchange], bool],
+    unjudged: str,
+    needs: tuple[str, ...] = ("api_key",),
 ) -> Callable[
     [Callable[[CheckContext, Exchange], list[str]]], Callable[[CheckContext, Exchange], list[str]]
 ]:
-    """Register the decorated function as the passive check `name` (it sees every exchange)."""
+    """Register the decorated function as the passive check `name`: it judges every exchange
+    for which `judges` is true; a run with none reports it skipped, with `unjudged` as the
+    reason ("no exchanges to judge: ...", saying which checks would give it some)."""
 
     def decorate(
         func: Callable[[CheckContext, Exchange], list[str]],
@@ -130,6 +143,8 @@ def passive(
                 needs=needs,
                 kind="passive",
                 observe=func,
+                judges=judges,
+                unjudged=unjudged,
             )
         )
         return func

@@ -31,9 +31,22 @@ REQ_SHAPE = (
 )
 
 
-@passive("error-shape", group=_GROUP, requirement=REQ_SHAPE)
+def _is_error(ctx: CheckContext, exchange: Exchange) -> bool:
+    return exchange.status >= 400
+
+
+@passive(
+    "error-shape",
+    group=_GROUP,
+    requirement=REQ_SHAPE,
+    judges=_is_error,
+    unjudged=(
+        "no exchanges to judge: no error answer was recorded; include a check that provokes "
+        "errors (e.g. auth-required)"
+    ),
+)
 def error_shape(ctx: CheckContext, exchange: Exchange) -> list[str]:
-    if exchange.status < 400:
+    if not _is_error(ctx, exchange):
         return []
     problems = []
     media = exchange.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -105,13 +105,21 @@ def _preflight(ctx: CheckContext) -> None:
 
 
 def _observer(
-    ctx: CheckContext, passive: list[Check], bucket: dict[str, dict[tuple[str, str], Finding]]
+    ctx: CheckContext,
+    passive: list[Check],
+    bucket: dict[str, dict[tuple[str, str], Finding]],
+    judged: dict[str, int],
 ) -> Callable[[Exchange], None]:
+    """Show each exchange to the passive checks that judge it; count what each one judged."""
     lock = threading.Lock()
 
     def observe(exchange: Exchange) -> None:
         for item in passive:
             assert item.observe is not None
+            if item.judges is not None and not item.judges(ctx, exchange):
+                continue
+            with lock:
+                judged[item.name] += 1
             for problem in item.observe(ctx, exchange):
                 key = (exchange.operation, problem)
                 with lock:
@@ -169,7 +177,8 @@ def run(
     )
     passive = [c for c in selected if c.kind == "passive" and all(config.has(n) for n in c.needs)]
     bucket: dict[str, dict[tuple[str, str], Finding]] = {c.name: {} for c in passive}
-    ctx.api.observers.append(_observer(ctx, passive, bucket))
+    judged = dict.fromkeys(bucket, 0)
+    ctx.api.observers.append(_observer(ctx, passive, bucket, judged))
     outcomes: list[Outcome] = []
     abort: str | None = None
     setup: list[Finding] = []
@@ -195,7 +204,7 @@ def run(
     done = {o.check.name for o in outcomes}
     for item in selected:
         if item.kind == "passive" and item.name in bucket and item.name not in done:
-            outcomes.append(Outcome(item, "passed", list(bucket[item.name].values())))
+            outcomes.append(_passive_outcome(item, list(bucket[item.name].values()), judged))
     _finish(outcomes, config, allow)
     result = RunResult(
         run_id=ctx.run_id,
@@ -211,6 +220,13 @@ def run(
     )
     result.exit_code = _exit_code(result)
     return result
+
+
+def _passive_outcome(item: Check, findings: list[Finding], judged: dict[str, int]) -> Outcome:
+    """Passed (or failed) only when the check judged at least one exchange; else skipped."""
+    if not judged[item.name] and not findings:
+        return Outcome(item, "skipped", reason=item.unjudged)
+    return Outcome(item, "passed", findings)
 
 
 def _run_all(

@@ -67,7 +67,21 @@ def find_leaks(exchange: Exchange, secrets: set[str]) -> list[str]:
     return sorted(set(problems))
 
 
-@passive("no-secret-in-responses", group=_GROUP, requirement=REQ_NO_LEAK)
+def _after_a_secret(ctx: CheckContext, exchange: Exchange) -> bool:
+    """An answer could leak only once the suite has written a secret."""
+    return bool(ctx.secrets)
+
+
+@passive(
+    "no-secret-in-responses",
+    group=_GROUP,
+    requirement=REQ_NO_LEAK,
+    judges=_after_a_secret,
+    unjudged=(
+        "no exchanges to judge: no answer followed a secret written by the suite; include a "
+        "check that writes secrets (e.g. get-redacts-secrets)"
+    ),
+)
 def no_secret_in_responses(ctx: CheckContext, exchange: Exchange) -> list[str]:
     return find_leaks(exchange, ctx.secrets)
 
@@ -78,12 +92,25 @@ REQ_FORMAT = (
 )
 
 
-@passive("encrypted-data-format", group=_GROUP, requirement=REQ_FORMAT)
-def encrypted_data_format(ctx: CheckContext, exchange: Exchange) -> list[str]:
+def _carries_ciphertext(ctx: CheckContext, exchange: Exchange) -> bool:
     body = exchange.body
-    if exchange.status != 200 or not isinstance(body, dict) or "encryptedData" not in body:
+    return exchange.status == 200 and isinstance(body, dict) and "encryptedData" in body
+
+
+@passive(
+    "encrypted-data-format",
+    group=_GROUP,
+    requirement=REQ_FORMAT,
+    judges=_carries_ciphertext,
+    unjudged=(
+        "no exchanges to judge: no answer carried encryptedData; include a check that creates "
+        "or updates a credential (e.g. update-fresh-ciphertext)"
+    ),
+)
+def encrypted_data_format(ctx: CheckContext, exchange: Exchange) -> list[str]:
+    if not _carries_ciphertext(ctx, exchange):
         return []
-    value = body["encryptedData"]
+    value = exchange.body["encryptedData"]
     if not isinstance(value, str) or not value.startswith(PREFIX):
         return [f"encryptedData does not start with {PREFIX}"]
     try:

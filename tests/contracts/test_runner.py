@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from contracts import runner as runner_module
 from contracts.checks import get_check
 from contracts.config import VerifyConfig
+from contracts.report import to_json
 from contracts.runner import run
 from contracts.safety import ABSENT_PREFIX
 from tests.contracts.broken_apps import PASSPHRASE, Request, Response, Rewrite, mock
 from tests.contracts.servers import serving
 
 Seen = list[tuple[str, str, Any]]
+REPORT_SCHEMA = jsonschema_rs.validator_for(
+    json.loads((Path(__file__).resolve().parents[2] / "docs" / "report-schema.json").read_text())
+)
 
 
 def recording(seen: Seen) -> Rewrite:
@@ -197,3 +203,48 @@ def test_base_url_with_a_path_prefix(make_config: Callable[..., VerifyConfig]) -
         result = run(make_config(url + "/flowise/", include_checks=checks, phases=("examples",)))
     assert result.base_url == url + "/flowise"
     assert result.exit_code == 0, [(f.check, f.observed) for f in result.failures()]
+
+
+PASSIVE = ("no-secret-in-responses", "error-shape", "encrypted-data-format")
+
+
+def test_passive_checks_with_nothing_to_judge_are_skipped_never_passed(
+    mock_url: str, make_config: Callable[..., VerifyConfig]
+) -> None:
+    for name in PASSIVE:
+        result = run(make_config(mock_url, include_checks=(name,)))
+        [outcome] = result.outcomes
+        assert (outcome.check.name, outcome.status) == (name, "skipped")
+        assert outcome.reason and outcome.reason.startswith("no exchanges to judge"), outcome.reason
+        assert result.exit_code == 0
+        report = to_json(result)
+        assert report["summary"]["skipped"] == 1 and report["summary"]["passed"] == 0
+        assert not list(REPORT_SCHEMA.iter_errors(report))
+
+
+def test_a_passive_check_is_skipped_when_the_traffic_holds_nothing_it_judges(
+    mock_url: str, make_config: Callable[..., VerifyConfig]
+) -> None:
+    # auth-required creates a credential without data and provokes errors: it writes no secret
+    result = run(make_config(mock_url, include_checks=("auth-required", *PASSIVE)))
+    status = {o.check.name: o.status for o in result.outcomes}
+    assert status == {
+        "auth-required": "passed",
+        "error-shape": "passed",
+        "encrypted-data-format": "passed",
+        "no-secret-in-responses": "skipped",
+    }
+    # only a listing answers auth-scheme-case-insensitive: no error, no ciphertext, no secret
+    result = run(make_config(mock_url, include_checks=("auth-scheme-case-insensitive", *PASSIVE)))
+    status = {o.check.name: o.status for o in result.outcomes}
+    assert status == {"auth-scheme-case-insensitive": "passed"} | dict.fromkeys(PASSIVE, "skipped")
+
+
+def test_passive_checks_pass_once_they_judged_traffic(
+    mock_url: str, make_config: Callable[..., VerifyConfig]
+) -> None:
+    checks = ("get-redacts-secrets", "update-fresh-ciphertext", "auth-required", *PASSIVE)
+    result = run(make_config(mock_url, include_checks=checks))
+    assert {o.status for o in result.outcomes} == {"passed"}, [
+        (o.check.name, o.status, o.reason) for o in result.outcomes
+    ]
