@@ -8,11 +8,15 @@ Durability by group commit: each change is appended (written, not fsynced) at on
 order changes happen; before the mock answers, the request awaits `StateFile.durable()`, one
 shared fsync run in a worker thread that covers every record appended before it started
 (records appended meanwhile wait for the next one). So an answered change is on disk, yet one
-fsync serves many concurrent requests and the event loop never waits for the disk. After
-`compact_every` changes (or as many as there are credentials, whichever is larger, so
-compaction stays amortised O(1) per write) the durable point is a compaction instead: the
-snapshot goes to a temp file, later appends follow it there, and the worker fsyncs it and
-renames it over the state file (atomic) before anything it holds is answered.
+fsync serves many concurrent requests and the event loop never waits for the disk.
+
+Compaction is due after max(`compact_every`, number of credentials) records, or once the log
+holds more than max(`compact_bytes`, 2 x the snapshot) bytes (each put record carries the
+whole ciphertext: one large credential rewritten would grow the file by hundreds of MB). A
+snapshot costs O(state) and follows at least that much appended again: amortised O(1) per
+byte. The durable point is then a compaction instead of an fsync: the snapshot goes to a temp
+file, later appends follow it there, and the worker fsyncs it and renames it over the state
+file (atomic) before anything it holds is answered.
 
 Records hold `encryptedData` (never plaintext). Reading the file back (torn last records,
 corruption reports) is `mockserver.stateload`.
@@ -20,6 +24,7 @@ corruption reports) is `mockserver.stateload`.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -35,27 +40,40 @@ from mockserver.groupcommit import GroupCommit
 from mockserver.stateload import VERSION, StateLoader, record_of
 from mockserver.store import Store, StoredCredential
 
-__all__ = ["StateFile"]
+__all__ = ["COMPACT_BYTES", "StateFile"]
 
 log = logging.getLogger("credkit.state")
+COMPACT_BYTES = 8 * 1024 * 1024  # the least log size (bytes) that makes compaction due
 
 
 class StateFile:
     """The store's change sink and its loader."""
 
-    def __init__(self, path: Path, store: Store, *, compact_every: int = 1000) -> None:
+    def __init__(
+        self,
+        path: Path,
+        store: Store,
+        *,
+        compact_every: int = 1000,
+        compact_bytes: int = COMPACT_BYTES,
+    ) -> None:
         self.path = path
         self.store = store
         self.compact_every = compact_every
+        self.compact_bytes = compact_bytes
+        self.compactions = 0  # snapshots written (by `compact` or a group-commit compaction)
         self.pending = 0  # records appended since the last compaction
         self.written = 0  # records appended (ever): the log's sequence number
         self.synced = 0  # of those, how many are known to be on disk
         self.failure: str | None = None  # set when the file can no longer be trusted
         self._fd: int | None = None
         self._size = 0  # bytes in the file behind _fd (to cut off a partial append)
+        self._log_start = 0  # bytes of that file's snapshot line: the log begins there
         self._tmp = path.with_name(path.name + ".tmp")
         self._commits = GroupCommit("credkit-state-fsync")
-        self._compact_retry = 0  # after a failed compaction: the pending count to retry at
+        # after a compaction that could not start: the record count and log size to retry at
+        self._retry_records = 0
+        self._retry_bytes = 0
 
     def __repr__(self) -> str:
         return f"StateFile({str(self.path)!r})"
@@ -64,7 +82,22 @@ class StateFile:
 
     def load(self) -> list[StoredCredential] | None:
         """The credentials in the file, or None when there is no file (or it is empty)."""
-        return StateLoader(self.path, self.store.encryptor).load()
+        loader = StateLoader(self.path, self.store.encryptor)
+        credentials = loader.load()
+        # the log already in the file counts towards the next compaction
+        self._log_start, self.pending = loader.snapshot_bytes, loader.log_records
+        return credentials
+
+    @property
+    def log_bytes(self) -> int:
+        """Bytes appended to the file since its snapshot (0 while the log is not open)."""
+        return self._size - self._log_start if self._fd is not None else 0
+
+    def compaction_due(self) -> bool:
+        """True when the log has grown enough that a snapshot costs O(1) per byte written."""
+        records = max(self.compact_every, len(self.store), self._retry_records)
+        limit = max(self.compact_bytes, 2 * self._log_start, self._retry_bytes)
+        return self.pending >= records or self.log_bytes >= limit
 
     # -- writing: appends, group commit, compaction -------------------------------------------
     #
@@ -86,12 +119,15 @@ class StateFile:
                 exc.strerror,
             )
 
-    def _append(self, entry: dict[str, Any]) -> None:
+    def _refuse_if_failed(self) -> None:
         if self.failure is not None:
             raise StateFileError(
                 f"The state file {self.path} cannot be written since {self.failure}; nothing "
                 "was changed. Restart the mock to accept changes again."
             )
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        self._refuse_if_failed()
         line = orjson.dumps(entry) + b"\n"
         try:
             if self._fd is None:
@@ -119,6 +155,10 @@ class StateFile:
         self._append({"type": "delete", "id": credential_id})
 
     def record_snapshot(self, credentials: Iterable[StoredCredential]) -> None:
+        """Replace the whole state (reset, load) with `credentials`, durably, now; raise
+        `StateFileError` (and change nothing in memory: the store applies it afterwards) when
+        the file cannot be written or can no longer be trusted."""
+        self._refuse_if_failed()
         self.compact(credentials)
 
     async def durable(self, upto: int | None = None) -> None:
@@ -140,8 +180,7 @@ class StateFile:
         upto = self.written
         if self.synced >= upto or self.failure is not None:
             return None
-        threshold = max(self.compact_every, len(self.store), self._compact_retry)
-        if self.pending >= threshold and (fd := self._begin_compaction()) is not None:
+        if self.compaction_due() and (fd := self._begin_compaction()) is not None:
             return partial(self._finish_compaction, fd, upto)
         if self._fd is None:  # pragma: no cover - records past `synced` went to _fd
             raise StateFileError(f"State file {self.path}: unsaved records but no open log.")
@@ -168,10 +207,14 @@ class StateFile:
             log.warning("State file %s: compaction postponed (%s).", self.path, exc.strerror)
             if fd is not None:
                 os.close(fd)
-            self._compact_retry = self.pending + self.compact_every
+            # not again until as much is appended again: a failing disk costs O(1) per byte too
+            self._retry_records = self.pending + self.compact_every
+            self._retry_bytes = self.log_bytes + max(self.compact_bytes, len(data))
             return None
         self.close_fd()
-        self._fd, self._size, self.pending, self._compact_retry = fd, len(data), 0, 0
+        self._fd, self._size, self._log_start, self.pending = fd, len(data), len(data), 0
+        self._retry_records = self._retry_bytes = 0
+        self.compactions += 1
         return fd
 
     def _finish_compaction(self, fd: int, upto: int) -> None:  # in the worker thread
@@ -218,10 +261,21 @@ class StateFile:
             if renamed:  # the new file is in place but its name may not be durable
                 self.close_fd()
                 self._fail("compaction", exc)
-            raise StateFileError(f"Cannot write state file {self.path}: {exc.strerror}.") from exc
+                raise StateFileError(
+                    f"The state file {self.path} was rewritten but syncing its directory failed "
+                    f"({exc.strerror}): after a restart it may hold the old state or the new "
+                    "one. Nothing was changed in memory; restart the mock to accept changes "
+                    "again."
+                ) from exc
+            with contextlib.suppress(OSError):  # a half-written temp file is of no use
+                os.unlink(self._tmp)
+            raise StateFileError(
+                f"Cannot write the state file {self.path} ({exc.strerror}); nothing was changed."
+            ) from exc
         self.close_fd()
-        self.pending = 0
+        self.pending, self._log_start, self._retry_records, self._retry_bytes = 0, len(data), 0, 0
         self.synced = self.written
+        self.compactions += 1
 
     def close_fd(self) -> None:
         if self._fd is not None:

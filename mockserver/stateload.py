@@ -52,11 +52,14 @@ def _check_record(value: Any) -> dict[str, Any]:
 
 
 class StateLoader:
-    """The credentials held by the state file at `path`."""
+    """The credentials held by the state file at `path`. After `load`, `snapshot_bytes` is the
+    size of its snapshot line (where the log begins) and `log_records` the records after it."""
 
     def __init__(self, path: Path, encryptor: Encryptor) -> None:
         self.path = path
         self.encryptor = encryptor
+        self.snapshot_bytes = 0
+        self.log_records = 0
 
     def load(self) -> list[StoredCredential] | None:
         """The credentials in the file, or None when there is no file (or it is empty)."""
@@ -95,6 +98,10 @@ class StateLoader:
                     "Fix or remove the file (it was left untouched)."
                 ) from None
             offset += len(line) + 1
+            if number == 1:
+                self.snapshot_bytes = offset
+            else:
+                self.log_records += 1
         else:
             if not complete:
                 self._truncate(len(raw), newline=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import itertools
 import json
 import logging
 import os
@@ -422,3 +423,132 @@ def test_a_compaction_that_cannot_start_is_postponed_and_nothing_is_lost(
         assert client.put(CRED, json={"name": f"p{i}"}, headers=FULL).status_code == 200
     assert len(path.read_text().splitlines()) < 11  # compacted once it could
     assert make_app(state_file=path).state.store._by_id["cred-789"].name == "p19"
+
+
+# -- compaction by size ------------------------------------------------------------------------
+
+
+def big_put(client: Any, n: int, size: int) -> Any:
+    """PUT cred-789 with a `size`-byte value: each put record carries its whole ciphertext."""
+    body = {"plainDataObj": {"blob": f"{n:04d}" + "x" * size}}
+    answer = client.put(CRED, json=body, headers=FULL)
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def test_rewriting_a_large_credential_keeps_the_file_bounded_and_loses_nothing(
+    tmp_path: Path, make_app: Any, make_client: Any
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)  # compact_every=1000: far more records than this test writes
+    state_file = app.state.persistence
+    floor = state_file.compact_bytes = 64 * 1024  # 8 MiB by default, scaled down
+    client = make_client(app)
+    startup = state_file.compactions
+    peak = record = 0
+    snapshots: list[int] = []  # the size of each snapshot written
+    for n in range(120):
+        before = path.stat().st_size
+        big_put(client, n, 20_000)
+        size = path.stat().st_size
+        peak = max(peak, size)
+        if state_file.compactions > startup + len(snapshots):
+            snapshots.append(len(path.read_bytes().split(b"\n", 1)[0]) + 1)
+        else:
+            record = size - before  # a put record: ~27 KB, the whole ciphertext
+    appended = 120 * record  # ~3.3 MB: the file's size without compaction by size
+    biggest = max(snapshots)
+    assert 2 * biggest < floor < 3 * record  # so the floor is the limit here
+    # at most: a snapshot, plus less than the limit of log, plus the record that crossed it
+    assert peak < biggest + floor + record, (peak, biggest, record)
+    # O(1) amortised: a snapshot only after at least `floor` (> 2 x snapshot) bytes of log
+    assert appended // (floor + record) <= len(snapshots) <= appended // floor, len(snapshots)
+    assert 2 * sum(snapshots) <= appended
+    restarted = make_app(state_file=path).state.store._by_id["cred-789"]
+    assert restarted.data["blob"].startswith("0119")
+
+
+def test_the_size_trigger_scales_with_the_snapshot(
+    tmp_path: Path, make_app: Any, make_client: Any
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path, seed=200)  # a ~77 KB snapshot, far above this floor
+    state_file = app.state.persistence
+    state_file.compact_bytes = 1024
+    client = make_client(app)
+    snapshot = path.stat().st_size
+    startup = state_file.compactions
+    log = record = 0  # bytes of log before the PUT that compacted; a put record's size
+    for n in range(200):
+        big_put(client, n, 2_000)
+        if state_file.compactions > startup:
+            break
+        record = path.stat().st_size - snapshot - log
+        log += record
+    assert state_file.compactions == startup + 1 and len(path.read_text().splitlines()) == 1
+    # compacted by the PUT whose record took the log past twice the snapshot, not before
+    assert log > 40 * 1024 and log < 2 * snapshot <= log + record, (log, snapshot, record)
+
+
+def test_small_changes_do_not_trigger_the_size_compaction(
+    tmp_path: Path, make_app: Any, make_client: Any
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)
+    client = make_client(app)
+    startup = app.state.persistence.compactions
+    for i in range(50):
+        client.put(CRED, json={"name": f"s{i}"}, headers=FULL)
+    assert app.state.persistence.compactions == startup
+    assert len(path.read_text().splitlines()) == 51
+
+
+def test_the_log_already_in_the_file_counts_after_a_restart(
+    tmp_path: Path, make_app: Any, make_client: Any
+) -> None:
+    path = tmp_path / "state.jsonl"
+    client = make_client(make_app(state_file=path))
+    for n in range(10):
+        big_put(client, n, 10_000)
+    assert len(path.read_text().splitlines()) == 11
+    app = make_app(state_file=path)
+    state_file = app.state.persistence
+    assert state_file.pending == 10
+    state_file.compact_bytes = 64 * 1024  # the ~140 KB of log from before the restart is due
+    startup = state_file.compactions
+    big_put(make_client(app), 10, 10_000)
+    assert state_file.compactions == startup + 1
+    assert len(path.read_text().splitlines()) == 1
+    assert make_app(state_file=path).state.store._by_id["cred-789"].data["blob"][:4] == "0010"
+
+
+def test_a_size_compaction_that_cannot_start_is_retried_only_after_as_many_bytes_again(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)
+    state_file = app.state.persistence
+    state_file.compact_bytes = 32 * 1024
+    client = make_client(app)
+    real_open = os.open
+    attempts = []
+
+    def no_temp_file(name: Any, *args: Any, **kwargs: Any) -> int:
+        if str(name).endswith(".tmp"):
+            attempts.append(path.stat().st_size)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_temp_file)
+    for n in range(60):  # ~27 KB a record: the floor is crossed every ~1.2 records
+        big_put(client, n, 20_000)
+    grown = path.stat().st_size
+    assert grown > 60 * 20_000  # not compacted: the log grew, nothing was refused
+    # a failing snapshot costs O(1) per byte too: tried again only after 32 KiB more
+    assert 3 <= len(attempts) <= grown // (32 * 1024) + 1, (len(attempts), grown)
+    assert all(b - a >= 32 * 1024 for a, b in itertools.pairwise(attempts))
+    monkeypatch.setattr(os, "open", real_open)
+    for n in range(60, 63):
+        big_put(client, n, 20_000)
+    assert path.stat().st_size < 4 * 32 * 1024  # compacted once it could
+    assert make_app(state_file=path).state.store._by_id["cred-789"].data["blob"][:4] == "0062"
