@@ -3,6 +3,10 @@
 Access: loopback clients only, unless `--admin-token` is set; then every call needs
 `Authorization: Bearer <token>` (compared in constant time), from anywhere. Nothing it returns
 holds a secret or an API key: data values and journal bodies are masked.
+
+With `--state-file`, reset and load write a snapshot before anything changes in memory: when
+it cannot be written (or the file failed earlier) they answer 503 naming the file, as API
+writes do, and change nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from mockserver.auth import KeyRing, bearer_token, tokens_equal
-from mockserver.errors import FixtureError
+from mockserver.errors import FixtureError, StateFileError
 from mockserver.journal import MASK
 from mockserver.resources import ADMIN_SPEC, load_spec
 from mockserver.responses import ApiError, Reply, json_reply, send_reply
@@ -108,7 +112,10 @@ class AdminApp:
             document = parse_body(body)
             validate_body(operation, document)
         handler: Callable[[dict[str, Any] | None], Reply] = getattr(self, operation.operation_id)
-        return handler(document)
+        try:
+            return handler(document)
+        except StateFileError as exc:  # refused before anything changed in memory
+            raise ApiError(503, str(exc)) from None
 
     # -- operations, named by operationId ------------------------------------------------------
 
@@ -154,9 +161,9 @@ class AdminApp:
             raise ApiError(400, str(exc)) from None
         state = self.state
         credentials = state.store.from_seeds(loaded.credentials)
+        state.store.replace_all(credentials)  # first: it raises when the snapshot is refused
         state.keyring = KeyRing(loaded.api_keys)
         state.loaded = loaded
-        state.store.replace_all(credentials)
         return json_reply(
             200,
             {

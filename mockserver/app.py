@@ -73,10 +73,11 @@ class AppState:
         return self.store.from_seeds(seed_credentials(self.fixtures, self.config.seed))
 
     def reset(self) -> None:
-        """Back to the fixtures (keys included); the journal and faults are cleared."""
+        """Back to the fixtures (keys included); the journal and faults are cleared. With a
+        state file, `StateFileError` when it cannot be written, and nothing is changed."""
+        self.store.replace_all(self.seeds())  # first: it raises when the snapshot is refused
         self.keyring = KeyRing(self.fixtures.api_keys)
         self.loaded = None
-        self.store.replace_all(self.seeds())
         self.journal.clear()
         self.faults.clear()
 

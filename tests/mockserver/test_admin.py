@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -258,3 +262,136 @@ def test_admin_answers_conform_to_the_admin_spec(
             )
             checked += 1
     assert checked == 27
+
+
+# -- a failing state file: reset and load answer 503 and change nothing ------------------------
+
+RUNTIME = {"Authorization": "Bearer runtime-key"}
+PERMISSIONS = ["credentials:view", "credentials:update"]
+LOAD = {
+    "apiKeys": [{"key": "runtime-key", "workspace": "workspace-123", "permissions": PERMISSIONS}],
+    "credentials": [
+        {
+            "id": "c-1",
+            "name": "loaded",
+            "credentialName": "openAIApi",
+            "workspace": "workspace-123",
+            "plainDataObj": {"openAIApiKey": "sk-loaded-secret"},
+        }
+    ],
+}
+
+
+def check_503(response: httpx.Response, method: str, path: str, *words: str) -> None:
+    """A 503 in the error shape, naming the state file, as the admin spec documents it."""
+    from openapi_core import OpenAPI
+
+    assert response.status_code == 503, response.text
+    body = response.json()
+    assert set(body) == {"statusCode", "success", "message", "stack"}
+    assert (body["statusCode"], body["success"], body["stack"]) == (503, False, {})
+    for word in words:
+        assert word in body["message"], body["message"]
+    assert "sk-loaded-secret" not in response.text and "sk-fake-credkit" not in response.text
+    OpenAPI.from_dict(load_spec(ADMIN_SPEC)).validate_response(
+        SpecRequest(method.lower(), path, None, "application/json"),
+        SpecResponse(
+            503, response.headers["content-type"], dict(response.headers), response.content
+        ),
+    )
+
+
+def failing(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """Make the disk fail: every fsync (EIO), writes to the snapshot's temp file (ENOSPC), or
+    only the fsync of the directory (after the new file was renamed into place)."""
+    real_fsync, real_write = os.fsync, os.write
+
+    def fsync(fd: int) -> None:
+        if how == "fsync" or (how == "dir-fsync" and stat.S_ISDIR(os.fstat(fd).st_mode)):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_fsync(fd)
+
+    def write(fd: int, data: Any) -> int:
+        if how == "write" and os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "write", write)
+
+
+@pytest.mark.parametrize("how", ["fsync", "write"])
+def test_reset_on_a_failing_disk_answers_503_and_changes_nothing(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)
+    client = make_client(app)
+    assert client.put("/__admin/state", json=LOAD).status_code == 200
+    assert client.put("/api/v1/credentials/c-1", json={"name": "changed"}, headers=RUNTIME)
+    client.post("/__admin/faults", json={"path": "/nowhere"})
+    saved, before = path.read_bytes(), client.get("/__admin/state").json()
+    journal, faults = client.get("/__admin/requests").json(), client.get("/__admin/faults").json()
+    failing(monkeypatch, how)
+    check_503(client.post("/__admin/reset"), "POST", "/__admin/reset", str(path), "nothing")
+    assert client.get("/__admin/requests").json() == journal != []
+    assert client.get("/__admin/faults").json() == faults != []
+    # nothing changed: credentials, keys, the loaded document, the file
+    assert client.get("/__admin/state").json() == before
+    assert client.get("/api/v1/credentials/c-1", headers=RUNTIME).json()["name"] == "changed"
+    assert client.get(CRED, headers=FULL).status_code == 401  # the fixture keys stay gone
+    assert path.read_bytes() == saved and not path.with_name(path.name + ".tmp").exists()
+    monkeypatch.undo()  # the disk works again: the file was never poisoned
+    assert client.post("/__admin/reset").status_code == 204
+    assert client.get(CRED, headers=FULL).json()["name"] == "OpenAI Key"
+    assert make_app(state_file=path).state.store._by_id.keys() == app.state.store._by_id.keys()
+
+
+@pytest.mark.parametrize("how", ["fsync", "write"])
+def test_loading_state_on_a_failing_disk_answers_503_and_changes_nothing(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    path = tmp_path / "state.jsonl"
+    app = make_app(state_file=path)
+    client = make_client(app)
+    saved, before = path.read_bytes(), client.get("/__admin/state").json()
+    failing(monkeypatch, how)
+    check_503(client.put("/__admin/state", json=LOAD), "PUT", "/__admin/state", str(path))
+    assert client.get("/__admin/state").json() == before
+    assert client.get(CRED, headers=FULL).status_code == 200
+    assert client.get("/api/v1/credentials/c-1", headers=RUNTIME).status_code == 401
+    assert app.state.loaded is None and path.read_bytes() == saved
+    monkeypatch.undo()
+    assert client.put("/__admin/state", json=LOAD).status_code == 200
+    assert make_app(state_file=path).state.store._by_id.keys() == {"c-1"}
+
+
+def test_after_a_failed_fsync_admin_writes_are_refused_too(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    client = make_client(make_app(state_file=path))
+    failing(monkeypatch, "fsync")
+    assert client.put(CRED, json={"name": "lost?"}, headers=FULL).status_code == 503
+    monkeypatch.undo()  # a later write that succeeds proves nothing: still refused
+    for method, path_, body in (("POST", "/__admin/reset", None), ("PUT", "/__admin/state", LOAD)):
+        check_503(
+            client.request(method, path_, json=body), method, path_, "fsync failed", "Restart"
+        )
+    assert client.get(CRED, headers=FULL).json()["name"] == "lost?"  # memory as it was
+
+
+def test_a_reset_whose_directory_fsync_fails_says_the_outcome_is_unknown(
+    tmp_path: Path, make_app: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.jsonl"
+    client = make_client(make_app(state_file=path))
+    assert client.put(CRED, json={"name": "changed"}, headers=FULL).status_code == 200
+    failing(monkeypatch, "dir-fsync")
+    check_503(
+        client.post("/__admin/reset"), "POST", "/__admin/reset", str(path), "old state or the new"
+    )
+    assert client.get(CRED, headers=FULL).json()["name"] == "changed"  # memory as it was
+    monkeypatch.undo()
+    refused = client.put(CRED, json={"name": "later"}, headers=FULL)
+    assert refused.status_code == 503 and "nothing was changed" in refused.json()["message"]
