@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from contracts.config import VerifyConfig
-from contracts.safety import IdTracker, curl
+from contracts.safety import IdTracker, Made, curl
 
 __all__ = ["Api", "Exchange", "RateLimiter", "SafetyError", "Unreachable"]
 
@@ -70,12 +70,15 @@ class Exchange:
     scheme: str = "Bearer"
     extra_headers: dict[str, str] = field(default_factory=dict)
     insecure: bool = False
+    made: Made | None = None  # the run-created credential the path names, if any
 
     @property
     def operation(self) -> str:
         return f"{self.method} {template(self.path)}"
 
-    def curl(self) -> str:
+    def curl(self, *, setup: bool = True) -> str:
+        """The reproduction; `setup=False` leaves out the stand-in's creation (for a command
+        that follows one that has it)."""
         return curl(
             self.method,
             self.url,
@@ -86,7 +89,16 @@ class Exchange:
             content_type=self.content_type,
             headers=self.extra_headers,
             insecure=self.insecure,
+            made=self.made,
+            setup=setup,
         )
+
+
+def path_id(path: str) -> str | None:
+    """The credential id a path names (`/api/v1/credentials/<id>`), or None."""
+    if not path.startswith(CREDENTIALS + "/"):
+        return None
+    return path[len(CREDENTIALS) + 1 :].split("?", 1)[0] or None
 
 
 def template(path: str) -> str:
@@ -138,12 +150,11 @@ class Api:
         return self.config.base_url + path
 
     def _guard(self, path: str) -> None:
-        if path.startswith(CREDENTIALS + "/"):
-            credential_id = path[len(CREDENTIALS) + 1 :].split("?", 1)[0]
-            if credential_id and not self.tracker.is_safe_target(credential_id):
-                raise SafetyError(
-                    f"refusing to touch credential {credential_id!r}: not created by this run"
-                )
+        credential_id = path_id(path)
+        if credential_id and not self.tracker.is_safe_target(credential_id):
+            raise SafetyError(
+                f"refusing to touch credential {credential_id!r}: not created by this run"
+            )
 
     def _send(
         self, method: str, path: str, content: bytes | None, headers: dict[str, str]
@@ -180,6 +191,7 @@ class Api:
     ) -> Exchange:
         """Send one request. `role` picks the key; `key` overrides it (e.g. a wrong key)."""
         self._guard(path)
+        made = self.tracker.made(path_id(path))
         send_headers: dict[str, str] = dict(headers or {})
         used_key = key if key is not None else (self.config.key_for(role) if role else None)
         if used_key is not None:
@@ -214,6 +226,7 @@ class Api:
             scheme=scheme,
             extra_headers=extra,
             insecure=self.config.insecure,
+            made=made,
         )
         if (
             method == "POST"
@@ -222,7 +235,7 @@ class Api:
             and isinstance(body, dict)
             and isinstance(body.get("id"), str)
         ):
-            self.tracker.add(body["id"], role or "full")
+            self.tracker.add(body["id"], role or "full", body=request_body)
         if method == "DELETE" and response.status_code == 200:
             self.tracker.deleted(path.rsplit("/", 1)[-1])
         for observe in self.observers:

@@ -5,6 +5,8 @@
   never anything listed).
 - Nothing printed carries a key, a passphrase or a secret: bodies are masked and the known
   sensitive strings are scrubbed from every line of output.
+- A reproduction that names a credential the run created (and deleted at its end) first makes a
+  stand-in with the same create request, values masked, and uses its id (`$CREDENTIAL_ID`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import shlex
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +26,7 @@ __all__ = [
     "ABSENT_PREFIX",
     "MASK",
     "IdTracker",
+    "Made",
     "Redactor",
     "absent_id",
     "base64_cores",
@@ -57,19 +61,44 @@ def is_absent_id(value: str) -> bool:
     return value.startswith(ABSENT_PREFIX)
 
 
+@dataclass(frozen=True, slots=True)
+class Made:
+    """A credential the run created, as a reproduction needs it: its id, the role whose key
+    created it and the create request's body (None when unknown, e.g. found at cleanup)."""
+
+    credential_id: str
+    role: str = "full"
+    body: Any = None
+
+
 class IdTracker:
     """Ids of the credentials this run created (thread-safe), and which are still alive."""
 
     def __init__(self, seed: int | None = None) -> None:
         self._lock = threading.Lock()
         self._created: dict[str, str] = {}  # id -> role that created it
+        self._bodies: dict[str, Any] = {}  # id -> the body of the request that created it
         self._deleted: set[str] = set()
         self._random = random.Random(seed)
 
-    def add(self, credential_id: str, role: str = "full") -> None:
+    def add(self, credential_id: str, role: str = "full", body: Any = None) -> None:
         with self._lock:
             self._created.setdefault(credential_id, role)
+            if body is not None:
+                self._bodies.setdefault(credential_id, body)
             self._deleted.discard(credential_id)
+
+    def made(self, credential_id: str | None) -> Made | None:
+        """How the run made `credential_id` (None for an id it did not create, or an absent
+        id it only tracks for cleanup)."""
+        if credential_id is None or is_absent_id(credential_id):
+            return None
+        with self._lock:
+            if credential_id not in self._created:
+                return None
+            return Made(
+                credential_id, self._created[credential_id], self._bodies.get(credential_id)
+            )
 
     def deleted(self, credential_id: str) -> None:
         with self._lock:
@@ -172,11 +201,24 @@ def curl(
     content_type: str | None = None,
     headers: Mapping[str, str] | None = None,
     insecure: bool = False,
+    made: Made | None = None,
+    setup: bool = True,
 ) -> str:
-    """A shell command reproducing a request; the key is a variable, data values are masked."""
+    """A shell command reproducing a request; the key is a variable, data values are masked.
+
+    When the url names `made` (a credential the run created: it is gone by the time a person
+    reads this), the id becomes `$CREDENTIAL_ID` and, unless `setup` is False (a command that
+    follows one that has it), the lines before the request say so and create a stand-in."""
     from contracts.config import KEY_ROLES
 
-    parts = ["curl", "-X", method, shlex.quote(url)]
+    target, lines = shlex.quote(url), []
+    marker = f"/{made.credential_id}" if made is not None else ""
+    if made is not None and marker in url:
+        collection, _, rest = url.rpartition(marker)
+        target = f'"{_in_dquotes(collection)}/$CREDENTIAL_ID{_in_dquotes(rest)}"'
+        if setup:
+            lines = _stand_in(made, collection, insecure)
+    parts = ["curl", "-X", method, target]
     if insecure:
         parts.insert(1, "-k")
     if role is not None:
@@ -195,4 +237,30 @@ def curl(
         if len(text) > 200:
             text = text[:200] + "..."
         parts += ["--data-raw", shlex.quote(text)]
-    return " ".join(parts)
+    return "\n".join([*lines, " ".join(parts)])
+
+
+def _in_dquotes(text: str) -> str:
+    """`text` escaped for the inside of a double-quoted shell word."""
+    for char in ("\\", '"', "$", "`"):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _stand_in(made: Made, collection: str, insecure: bool) -> list[str]:
+    """Comment and command lines that create a stand-in for `made` and set $CREDENTIAL_ID."""
+    note = f"# credential {made.credential_id} was created by this run and deleted at its end;"
+    if made.body is None:
+        return [f"{note} create one (POST {collection}) and set CREDENTIAL_ID to its id"]
+    create = curl(
+        "POST",
+        collection,
+        role=made.role,
+        body=made.body,
+        content_type="application/json",
+        insecure=insecure,
+    )
+    return [
+        f"{note} this creates a stand-in (put real values for ***, delete it when done):",
+        f"CREDENTIAL_ID=$({create.replace('curl ', 'curl -s ', 1)} | jq -r .id)",
+    ]

@@ -200,7 +200,8 @@ def run_schemathesis(
             case.body = _with_secret(ctx, case.body)
 
     def after_call(context: Any, case: Any, response: Any) -> None:
-        exchange = to_exchange(case, response, ctx.config.base_url)
+        made = ctx.tracker.made(str((case.path_parameters or {}).get("id")))
+        exchange = to_exchange(case, response, ctx.config.base_url, made=made)
         if (
             case.method == "POST"
             and case.operation.path == CREDENTIALS
@@ -208,7 +209,7 @@ def run_schemathesis(
             and isinstance(exchange.body, dict)
             and isinstance(exchange.body.get("id"), str)
         ):
-            ctx.tracker.add(exchange.body["id"])
+            ctx.tracker.add(exchange.body["id"], body=exchange.request_body)
         if case.method == "DELETE" and response.status_code == 200:
             ctx.tracker.deleted(str((case.path_parameters or {}).get("id")))
         observe(exchange)

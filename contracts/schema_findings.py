@@ -9,7 +9,7 @@ import httpx
 from contracts.checks import Finding
 from contracts.client import Exchange
 from contracts.context import CheckContext
-from contracts.safety import curl
+from contracts.safety import Made, curl
 from contracts.schema_checks import SCHEMA_CHECKS, SERVER_RESPONDS, SERVER_RESPONDS_REQUIREMENT
 
 __all__ = ["collect", "network_finding", "to_exchange"]
@@ -37,6 +37,7 @@ def _case_curl(ctx: CheckContext, case: Any) -> str:
             content_type=case.media_type if (body is not None or raw) else None,
             headers=extra,
             insecure=ctx.config.insecure,
+            made=ctx.tracker.made(str((case.path_parameters or {}).get("id"))),
         )
     )
 
@@ -45,7 +46,7 @@ def _is_unset(value: Any) -> bool:
     return type(value).__name__ == "NotSet"
 
 
-def to_exchange(case: Any, response: Any, base_url: str) -> Exchange:
+def to_exchange(case: Any, response: Any, base_url: str, made: Made | None = None) -> Exchange:
     try:
         body = response.json()
     except Exception:
@@ -61,6 +62,7 @@ def to_exchange(case: Any, response: Any, base_url: str) -> Exchange:
         content=response.content or b"",
         body=body,
         request_body=case.body if isinstance(case.body, dict) else None,
+        made=made,
     )
 
 

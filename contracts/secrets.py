@@ -201,12 +201,13 @@ def type_change_keeps_secrets(ctx: CheckContext) -> None:
                 seen.append(ctx.api.request("GET", path))
             for exchange in seen:
                 for leak in find_leaks(exchange, {secret}):
+                    both = f"{put.curl()} && {exchange.curl(setup=False)}"
                     ctx.fail(
                         REQ_TYPE_CHANGE,
                         f"PUT credentialName {new_type!r} ({label}) answered {put.status}; then "
                         f"{exchange.method} by id: {leak} ({ctx.describe(exchange)})",
                         exchange,
-                        curl=f"{put.curl()} && {exchange.curl()}" if exchange is not put else None,
+                        curl=both if exchange is not put else None,
                     )
         finally:  # the secret may now be readable: delete at once (cleanup retries on failure)
             ctx.api.request("DELETE", path)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,14 @@ from contracts.config import VerifyConfig
 from contracts.report import to_json
 from contracts.runner import run
 from contracts.safety import ABSENT_PREFIX
-from tests.contracts.broken_apps import PASSPHRASE, Request, Response, Rewrite, mock
+from tests.contracts.broken_apps import (
+    PASSPHRASE,
+    Request,
+    Response,
+    Rewrite,
+    mock,
+    response_id_differs,
+)
 from tests.contracts.servers import serving
 
 Seen = list[tuple[str, str, Any]]
@@ -248,3 +258,31 @@ def test_passive_checks_pass_once_they_judged_traffic(
     assert {o.status for o in result.outcomes} == {"passed"}, [
         (o.check.name, o.status, o.reason) for o in result.outcomes
     ]
+
+
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq")
+def test_a_reproduction_still_works_after_the_run_deleted_its_credential(
+    make_config: Callable[..., VerifyConfig],
+) -> None:
+    app = response_id_differs()
+    with serving(app) as url:
+        result = run(make_config(url, include_checks=("update-response-id",)))
+        assert result.exit_code == 1 and not result.leftovers
+        finding = next(f for f in result.failures() if f.operation.startswith("PUT"))
+        assert finding.curl and "$CREDENTIAL_ID" in finding.curl
+        assert "created by this run and deleted at its end" in finding.curl
+        before = {c.id for c in app.state.store.all()}
+        replay = subprocess.run(
+            ["bash", "-c", "set -eo pipefail\n" + finding.curl],
+            env={**os.environ, "API_KEY": "dev-admin-key"},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert replay.returncode == 0, replay.stderr
+    answer = json.loads(replay.stdout)
+    [stand_in] = {c.id for c in app.state.store.all()} - before
+    # the PUT reached the credential the reproduction made, and shows the defect again
+    assert answer["id"] == "cred-000" and answer["name"].endswith("-id")
+    assert state_of(app)[stand_in][0] == answer["name"]

@@ -9,6 +9,7 @@ from contracts.client import Api, SafetyError
 from contracts.config import VerifyConfig
 from contracts.safety import (
     IdTracker,
+    Made,
     Redactor,
     absent_id,
     curl,
@@ -59,6 +60,42 @@ def test_curl_uses_a_key_variable_and_masks_data() -> None:
     assert '"Authorization: Bearer $READONLY_API_KEY"' in command
     assert "secret" not in command and "***" in command
     assert '"Authorization: $API_KEY"' in curl("GET", "http://h/", scheme="")
+
+
+def test_tracker_remembers_how_it_made_a_credential() -> None:
+    tracker = IdTracker()
+    tracker.add("a", "foreign", body={"name": "n"})
+    tracker.add("b")
+    tracker.add(absent := absent_id())
+    assert tracker.made("a") == Made("a", "foreign", {"name": "n"})
+    assert tracker.made("b") == Made("b", "full", None)
+    assert tracker.made(absent) is None and tracker.made("cred-789") is None
+    assert tracker.made(None) is None
+
+
+def test_curl_naming_a_run_credential_creates_a_stand_in_first() -> None:
+    made = Made(
+        "c-1",
+        "foreign",
+        {"name": "n", "credentialName": "openAIApi", "plainDataObj": {"openAIApiKey": "sk-x1"}},
+    )
+    url = "http://h/$p`/api/v1/credentials/c-1"
+    command = curl("GET", url, role="full", made=made)
+    note, create, request = command.split("\n")
+    assert note.startswith("# credential c-1 was created by this run and deleted at its end;")
+    assert create.startswith("CREDENTIAL_ID=$(curl -s -X POST 'http://h/$p`/api/v1/credentials' ")
+    assert '"Authorization: Bearer $FOREIGN_API_KEY"' in create and create.endswith("| jq -r .id)")
+    assert "sk-x1" not in command and '"openAIApiKey": "***"' in create
+    # the id is a variable; the rest of the url is escaped for double quotes
+    assert request.startswith('curl -X GET "http://h/\\$p\\`/api/v1/credentials/$CREDENTIAL_ID"')
+    assert "c-1" not in request
+    # a command that follows one with the setup uses the variable without creating another
+    assert curl("GET", url, made=made, setup=False).count("\n") == 0
+    # the create body unknown (found by name at cleanup): a note says what to do
+    bare = curl("DELETE", url, made=Made("c-1")).split("\n")
+    assert len(bare) == 2 and "set CREDENTIAL_ID to its id" in bare[0]
+    # another id is left as it is
+    assert curl("GET", "http://h/api/v1/credentials/other", made=made).count("\n") == 0
 
 
 def test_redactor_scrubs_known_values() -> None:
