@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from contracts.config import VerifyConfig
-from tests.contracts.broken_apps import mock
+from tests.contracts.broken.apps import mock
 from tests.contracts.servers import serving
 
 KEYS = {

@@ -11,7 +11,7 @@ from contracts.allow import load_allow, parse_allow
 from contracts.config import VerifyConfig
 from contracts.runner import run
 from mockserver.errors import ConfigError
-from tests.contracts.broken_apps import unknown_id_500
+from tests.contracts.broken.errors import unknown_id_500
 from tests.contracts.servers import serving
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from contracts.config import VerifyConfig
 from contracts.runner import run
-from tests.contracts.broken_apps import DEFECTS, PASSPHRASE
+from tests.contracts.broken import DEFECTS
+from tests.contracts.broken.apps import PASSPHRASE
 from tests.contracts.servers import serving
 
 # Passive checks judge the traffic of other checks: give them some.

@@ -15,7 +15,7 @@ from contracts.config import VerifyConfig
 from contracts.order import _applies, probes
 from contracts.runner import run
 from mockserver.resources import CREDENTIALS_SPEC, load_spec
-from tests.contracts.broken_apps import Request, Response, Rewrite, mock
+from tests.contracts.broken.apps import Request, Response, Rewrite, mock
 from tests.contracts.servers import serving
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.contracts.broken_apps import put_replaces
+from tests.contracts.broken.semantics import put_replaces
 from tests.contracts.conftest import KEYS
 from tests.contracts.servers import serving
 

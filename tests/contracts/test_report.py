@@ -18,7 +18,7 @@ from contracts.allow import parse_allow
 from contracts.config import VerifyConfig
 from contracts.report import print_console, to_json, write_json, write_junit
 from contracts.runner import RunResult, run
-from tests.contracts.broken_apps import leaks_base64, leaks_secret_header, non_redacted_get
+from tests.contracts.broken.secrets import leaks_base64, leaks_secret_header, non_redacted_get
 from tests.contracts.conftest import KEYS
 from tests.contracts.servers import serving
 

@@ -19,14 +19,8 @@ from contracts.config import VerifyConfig
 from contracts.report import to_json
 from contracts.runner import run
 from contracts.safety import ABSENT_PREFIX
-from tests.contracts.broken_apps import (
-    PASSPHRASE,
-    Request,
-    Response,
-    Rewrite,
-    mock,
-    response_id_differs,
-)
+from tests.contracts.broken.apps import PASSPHRASE, Request, Response, Rewrite, mock
+from tests.contracts.broken.semantics import response_id_differs
 from tests.contracts.servers import serving
 
 Seen = list[tuple[str, str, Any]]

@@ -11,7 +11,7 @@ import pytest
 from contracts import schema
 from contracts.config import VerifyConfig
 from contracts.runner import run
-from tests.contracts.broken_apps import ignores_auth
+from tests.contracts.broken.access import ignores_auth
 from tests.contracts.servers import serving
 
 SCHEMATHESIS_DEFAULT_REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "422"]
@@ -89,7 +89,7 @@ def test_rate_is_given_to_schemathesis_in_its_units() -> None:
 def test_fuzzing_scans_what_schemathesis_creates_and_reads_for_secrets(
     make_config: Callable[..., VerifyConfig],
 ) -> None:
-    from tests.contracts.broken_apps import non_redacted_get
+    from tests.contracts.broken.secrets import non_redacted_get
 
     checks = ("no-secret-in-responses", "not_a_server_error")
     with serving(non_redacted_get()) as url:
