@@ -160,5 +160,10 @@ def print_console(result: RunResult, console: Console) -> None:
         0: "[green]all checks passed or allowed[/]",
         1: "[bold red]contract violations found[/]",
         2: "[bold red]could not complete[/]",
-    }
-    console.print(f"{verdict[result.exit_code]} in {result.seconds:.1f}s (exit {result.exit_code})")
+    }[result.exit_code]
+    skipped = sum(o.status == "skipped" for o in result.outcomes)
+    if result.exit_code == 0 and skipped == len(result.outcomes):
+        verdict = "[yellow]nothing was checked: every selected check was skipped[/]"
+    elif skipped:
+        verdict += f" ({skipped} skipped)"
+    console.print(f"{verdict} in {result.seconds:.1f}s (exit {result.exit_code})")

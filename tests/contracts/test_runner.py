@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -12,11 +13,12 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
+from rich.console import Console
 
 from contracts import runner as runner_module
 from contracts.checks import get_check
 from contracts.config import VerifyConfig
-from contracts.report import to_json
+from contracts.report import print_console, to_json
 from contracts.runner import run
 from contracts.safety import ABSENT_PREFIX
 from tests.contracts.broken.apps import PASSPHRASE, Request, Response, Rewrite, mock
@@ -224,6 +226,9 @@ def test_passive_checks_with_nothing_to_judge_are_skipped_never_passed(
         report = to_json(result)
         assert report["summary"]["skipped"] == 1 and report["summary"]["passed"] == 0
         assert not list(REPORT_SCHEMA.iter_errors(report))
+        console = Console(file=io.StringIO(), width=200)
+        print_console(result, console)
+        assert "nothing was checked: every selected check was skipped" in console.file.getvalue()
 
 
 def test_a_passive_check_is_skipped_when_the_traffic_holds_nothing_it_judges(
