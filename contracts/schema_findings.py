@@ -15,7 +15,10 @@ from contracts.schema_checks import SCHEMA_CHECKS, SERVER_RESPONDS, SERVER_RESPO
 __all__ = ["collect", "network_finding", "to_exchange"]
 
 
-def _case_curl(ctx: CheckContext, case: Any) -> str:
+def _case_curl(ctx: CheckContext, case: Any, *, deleted_first: bool = False) -> str:
+    """The case as a reproduction; `deleted_first` (use_after_free) deletes the credential the
+    case names before the request, as the run did."""
+    made = ctx.tracker.made(str((case.path_parameters or {}).get("id")))
     url = ctx.config.base_url + case.formatted_path
     if case.query:
         url += "?" + str(httpx.QueryParams({k: v for k, v in case.query.items()}))
@@ -28,18 +31,22 @@ def _case_curl(ctx: CheckContext, case: Any) -> str:
     raw = None
     if body is not None and not isinstance(body, dict | list):
         raw, body = str(body).encode(), None
-    return ctx.redactor(
-        curl(
-            case.method,
-            url,
-            body=body,
-            raw_body=raw,
-            content_type=case.media_type if (body is not None or raw) else None,
-            headers=extra,
-            insecure=ctx.config.insecure,
-            made=ctx.tracker.made(str((case.path_parameters or {}).get("id"))),
-        )
+    first = ""
+    if deleted_first and made is not None:
+        item = ctx.config.base_url + case.formatted_path
+        first = curl("DELETE", item, insecure=ctx.config.insecure, made=made) + "\n"
+    command = curl(
+        case.method,
+        url,
+        body=body,
+        raw_body=raw,
+        content_type=case.media_type if (body is not None or raw) else None,
+        headers=extra,
+        insecure=ctx.config.insecure,
+        made=made,
+        setup=not first,
     )
+    return ctx.redactor(first + command)
 
 
 def _is_unset(value: Any) -> bool:
@@ -93,7 +100,7 @@ def collect(
                 operation=operation,
                 requirement=SCHEMA_CHECKS.get(node.name, failure.title),
                 observed=ctx.redactor(f"{failure.title}: {failure.message}".strip()[:600]),
-                curl=_case_curl(ctx, case),
+                curl=_case_curl(ctx, case, deleted_first=node.name == "use_after_free"),
                 status=status,
             )
 

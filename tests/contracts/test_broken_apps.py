@@ -48,5 +48,10 @@ def test_defect_is_caught_by_its_check(name: str, make_config: Callable[..., Ver
     assert outcome.findings and all(f.check == defect.check for f in outcome.findings)
     if name == "delete-keeps-credential":  # cleanup notices what a lying DELETE left behind
         assert result.leftovers and result.exit_code == 1
+        # the reproduction makes a stand-in, deletes it as the run did, then reads it
+        note, create, delete, read = (outcome.findings[0].curl or "").split("\n")
+        assert note.startswith("# credential ") and create.startswith("CREDENTIAL_ID=$(curl -s")
+        assert delete.startswith('curl -X DELETE "') and '/$CREDENTIAL_ID" ' in delete
+        assert "/$CREDENTIAL_ID" in read and "CREDENTIAL_ID=" not in read
     else:
         assert not result.leftovers
