@@ -249,7 +249,7 @@ def _in_dquotes(text: str) -> str:
 
 def _stand_in(made: Made, collection: str, insecure: bool) -> list[str]:
     """Comment and command lines that create a stand-in for `made` and set $CREDENTIAL_ID."""
-    note = f"# credential {made.credential_id} was created by this run and deleted at its end;"
+    note = f"# credential {made.credential_id} was created and deleted by this run;"
     if made.body is None:
         return [f"{note} create one (POST {collection}) and set CREDENTIAL_ID to its id"]
     create = curl(

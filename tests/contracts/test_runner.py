@@ -269,7 +269,7 @@ def test_a_reproduction_still_works_after_the_run_deleted_its_credential(
         assert result.exit_code == 1 and not result.leftovers
         finding = next(f for f in result.failures() if f.operation.startswith("PUT"))
         assert finding.curl and "$CREDENTIAL_ID" in finding.curl
-        assert "created by this run and deleted at its end" in finding.curl
+        assert "was created and deleted by this run;" in finding.curl
         before = {c.id for c in app.state.store.all()}
         replay = subprocess.run(
             ["bash", "-c", "set -eo pipefail\n" + finding.curl],

@@ -82,7 +82,7 @@ def test_curl_naming_a_run_credential_creates_a_stand_in_first() -> None:
     url = "http://h/$p`/api/v1/credentials/c-1"
     command = curl("GET", url, role="full", made=made)
     note, create, request = command.split("\n")
-    assert note.startswith("# credential c-1 was created by this run and deleted at its end;")
+    assert note.startswith("# credential c-1 was created and deleted by this run;")
     assert create.startswith("CREDENTIAL_ID=$(curl -s -X POST 'http://h/$p`/api/v1/credentials' ")
     assert '"Authorization: Bearer $FOREIGN_API_KEY"' in create and create.endswith("| jq -r .id)")
     assert "sk-x1" not in command and '"openAIApiKey": "***"' in create
