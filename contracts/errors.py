@@ -46,8 +46,6 @@ def _is_error(ctx: CheckContext, exchange: Exchange) -> bool:
     ),
 )
 def error_shape(ctx: CheckContext, exchange: Exchange) -> list[str]:
-    if not _is_error(ctx, exchange):
-        return []
     problems = []
     media = exchange.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):

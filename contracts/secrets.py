@@ -108,8 +108,6 @@ def _carries_ciphertext(ctx: CheckContext, exchange: Exchange) -> bool:
     ),
 )
 def encrypted_data_format(ctx: CheckContext, exchange: Exchange) -> list[str]:
-    if not _carries_ciphertext(ctx, exchange):
-        return []
     value = exchange.body["encryptedData"]
     if not isinstance(value, str) or not value.startswith(PREFIX):
         return [f"encryptedData does not start with {PREFIX}"]
