@@ -10,7 +10,7 @@ from contracts.checks import check
 from contracts.client import CREDENTIALS
 from contracts.context import CheckContext, pick_type
 from contracts.safety import run_name
-from mockserver.resources import CREDENTIALS_SPEC, load_spec
+from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 
 __all__ = ["Operation", "fill", "operations"]
 

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from contracts.checks import all_checks, unknown_check_error
-from mockserver.errors import ConfigError
+from credkit_core.errors import ConfigError
 
 __all__ = ["AllowEntry", "AllowList", "load_allow", "parse_allow"]
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mockserver.errors import ConfigError
+from credkit_core.errors import ConfigError
 
 if TYPE_CHECKING:
     from contracts.client import Exchange

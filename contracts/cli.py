@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from mockserver.errors import ConfigError, CredkitError
+from credkit_core.errors import ConfigError, CredkitError
 
 __all__ = ["fuzz", "verify"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mockserver.errors import ConfigError
+from credkit_core.errors import ConfigError
 
 __all__ = ["ALL_PHASES", "KEY_ROLES", "VerifyConfig", "parse_header", "parse_rate_limit"]
 

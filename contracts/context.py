@@ -15,7 +15,7 @@ from contracts.checks import Abort, Finding, SetupRefused
 from contracts.client import CREDENTIALS, Api, Exchange
 from contracts.config import VerifyConfig
 from contracts.safety import IdTracker, Redactor, mask_body, run_name
-from mockserver.catalog import Catalog, CredentialType
+from credkit_core.catalog import Catalog, CredentialType
 
 __all__ = ["CheckContext", "describe", "pick_type"]
 
@@ -184,7 +184,7 @@ class CheckContext:
 
     def plain_data(self, credential: dict[str, Any]) -> dict[str, Any] | None:
         """Decrypted `encryptedData` of a create/update answer (needs --secret-key)."""
-        from contracts.crypto import decrypt_json
+        from credkit_core.crypto import decrypt_json
 
         if not self.config.secret_key:
             return None

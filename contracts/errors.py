@@ -12,7 +12,7 @@ from contracts.checks import check, passive
 from contracts.client import CREDENTIALS, Exchange
 from contracts.context import CheckContext, pick_type
 from contracts.safety import absent_id, run_name
-from mockserver.resources import CREDENTIALS_SPEC, load_spec
+from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 
 __all__ = ["error_shape"]
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from contracts.checks import Finding
 from contracts.runner import RunResult
-from mockserver import __version__
+from credkit_core import __version__
 
 __all__ = ["REPORT_SCHEMA_VERSION", "print_console", "to_json", "write_json", "write_junit"]
 

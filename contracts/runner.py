@@ -24,7 +24,7 @@ from contracts.client import CREDENTIALS, Api, Exchange, SafetyError, Unreachabl
 from contracts.config import VerifyConfig
 from contracts.context import CheckContext
 from contracts.safety import IdTracker, Redactor, new_run_id
-from mockserver.catalog import default_catalog
+from credkit_core.catalog import default_catalog
 
 __all__ = ["Outcome", "RunResult", "run"]
 

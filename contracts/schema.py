@@ -23,7 +23,7 @@ from contracts.context import CheckContext, input_of, pick_type
 from contracts.safety import absent_id, is_absent_id, run_name
 from contracts.schema_checks import SCHEMA_CHECKS
 from contracts.schema_findings import collect, network_finding, to_exchange
-from mockserver.resources import CREDENTIALS_SPEC, load_spec
+from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 
 __all__ = ["EXPECTED_REJECTIONS", "TargetPool", "run_schemathesis", "schemathesis_config"]
 

@@ -10,8 +10,8 @@ from typing import Any
 from contracts.checks import check, passive
 from contracts.client import CREDENTIALS, Exchange
 from contracts.context import CheckContext, input_of, pick_type
-from contracts.crypto import PREFIX, decode_salted
-from mockserver.catalog import BULLETS, MARKER, CredentialType
+from credkit_core.catalog import BULLETS, MARKER, CredentialType
+from credkit_core.crypto import PREFIX, decode_salted
 
 __all__ = [
     "encrypted_data_format",

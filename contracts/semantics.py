@@ -10,7 +10,7 @@ from typing import Any
 
 from contracts.checks import check
 from contracts.context import CheckContext, input_of, pick_type
-from mockserver.catalog import MARKER
+from credkit_core.catalog import MARKER
 
 __all__ = [
     "marker_keeps_secret",

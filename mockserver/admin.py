@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from credkit_core.errors import FixtureError, StateFileError
+from credkit_core.resources import ADMIN_SPEC, load_spec
 from mockserver.auth import KeyRing, bearer_token, tokens_equal
-from mockserver.errors import FixtureError, StateFileError
 from mockserver.journal import MASK
-from mockserver.resources import ADMIN_SPEC, load_spec
 from mockserver.responses import ApiError, Reply, json_reply, send_reply
 from mockserver.routing import compile_spec
 from mockserver.store import format_ms
@@ -151,7 +151,7 @@ class AdminApp:
         )
 
     def loadState(self, document: dict[str, Any] | None) -> Reply:
-        from mockserver.fixtures.loader import parse_fixtures
+        from credkit_core.fixtures.loader import parse_fixtures
 
         try:
             loaded = parse_fixtures(

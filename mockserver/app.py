@@ -21,18 +21,19 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from credkit_core.catalog import Catalog, default_catalog
+from credkit_core.crypto import Encryptor
+from credkit_core.errors import StateFileError
+from credkit_core.fixtures.loader import CredentialSeed, FixtureSet, load_fixtures
+from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 from mockserver.accesslog import AccessLog
 from mockserver.auth import KeyRing
-from mockserver.catalog import Catalog, default_catalog
 from mockserver.config import Config
 from mockserver.cors import CORSMiddleware
-from mockserver.crypto import Encryptor, resolve_passphrase
-from mockserver.errors import StateFileError
 from mockserver.faults import FaultSet
-from mockserver.fixtures.loader import CredentialSeed, FixtureSet, load_fixtures
 from mockserver.journal import Journal, JournalEntry
+from mockserver.passphrase import resolve_passphrase
 from mockserver.profile import Call, Profile, profile_for
-from mockserver.resources import CREDENTIALS_SPEC, load_spec
 from mockserver.responses import JSON, ApiError, Reply, error_reply, send_reply
 from mockserver.routing import RouteTable, compile_spec
 from mockserver.store import Store, StoredCredential
@@ -85,8 +86,8 @@ class AppState:
 def seed_credentials(fixtures: FixtureSet, generated: int) -> list[CredentialSeed]:
     seeds = list(fixtures.credentials)
     if generated:
-        from mockserver.fixtures.generator import generate_credentials
-        from mockserver.fixtures.loader import parse_fixtures
+        from credkit_core.fixtures.generator import generate_credentials
+        from credkit_core.fixtures.loader import parse_fixtures
 
         workspaces = [w.id for w in fixtures.workspaces] or ["workspace-123"]
         document = {

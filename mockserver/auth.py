@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 
-from mockserver.fixtures.loader import ApiKey
+from credkit_core.fixtures.loader import ApiKey
 from mockserver.responses import ApiError
 
 __all__ = ["KeyRing", "bearer_token", "tokens_equal"]

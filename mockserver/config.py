@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from mockserver.errors import ConfigError
+from credkit_core.envvars import parse_bool, parse_list
+from credkit_core.errors import ConfigError
 
 __all__ = ["DEFAULT_MAX_BODY", "LOG_LEVELS", "PROFILES", "Config"]
 
@@ -110,19 +111,6 @@ class Config:
         return cls(**values)
 
 
-def _bool(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("not a valid bool (use true or false)")
-
-
-def _origins(raw: str) -> tuple[str, ...]:
-    return tuple(part for part in raw.replace(",", " ").split() if part)
-
-
 def _secret(raw: str) -> str:
     return raw
 
@@ -135,11 +123,11 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "secret_key": ("CREDKIT_SECRET_KEY", _secret),
     "state_file": ("CREDKIT_STATE_FILE", Path),
     "latency_ms": ("CREDKIT_LATENCY", float),
-    "cors_origins": ("CREDKIT_CORS_ORIGIN", _origins),
+    "cors_origins": ("CREDKIT_CORS_ORIGIN", parse_list),
     "admin_token": ("CREDKIT_ADMIN_TOKEN", _secret),
     "log_level": ("CREDKIT_LOG_LEVEL", str),
     "max_body": ("CREDKIT_MAX_BODY", int),
     "profile": ("CREDKIT_PROFILE", str),
-    "access_log": ("CREDKIT_ACCESS_LOG", _bool),
-    "validate_responses": ("CREDKIT_VALIDATE_RESPONSES", _bool),
+    "access_log": ("CREDKIT_ACCESS_LOG", parse_bool),
+    "validate_responses": ("CREDKIT_VALIDATE_RESPONSES", parse_bool),
 }

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from mockserver.fixtures.loader import ApiKey
+from credkit_core.fixtures.loader import ApiKey
 from mockserver.responses import TEXT, ApiError, Reply, json_reply, shown
 
 if TYPE_CHECKING:

@@ -35,7 +35,7 @@ from typing import Any
 
 import orjson
 
-from mockserver.errors import StateFileError
+from credkit_core.errors import StateFileError
 from mockserver.groupcommit import GroupCommit
 from mockserver.stateload import VERSION, StateLoader, record_of
 from mockserver.store import Store, StoredCredential

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from mockserver.fixtures.loader import ApiKey
+from credkit_core.fixtures.loader import ApiKey
 from mockserver.responses import JSON, ApiError, Reply, error_reply, shown
 from mockserver.routing import Operation, RouteTable
 from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body

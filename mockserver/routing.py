@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from mockserver.errors import SpecError
+from credkit_core.errors import SpecError
 
 __all__ = ["Operation", "PathRoute", "RouteTable", "compile_spec"]
 

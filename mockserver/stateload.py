@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mockserver.crypto import CryptoError, Encryptor
-from mockserver.errors import StateFileError
+from credkit_core.crypto import CryptoError, Encryptor
+from credkit_core.errors import StateFileError
 from mockserver.store import StoredCredential
 
 __all__ = ["VERSION", "StateLoader", "record_of"]

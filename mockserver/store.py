@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from mockserver.catalog import MARKER, Catalog
-from mockserver.crypto import Encryptor
-from mockserver.fixtures.loader import CredentialSeed
+from credkit_core.catalog import MARKER, Catalog
+from credkit_core.crypto import Encryptor
+from credkit_core.fixtures.loader import CredentialSeed
 from mockserver.responses import dumps
 
 __all__ = ["ChangeSink", "Store", "StoredCredential", "format_ms", "now_ms"]

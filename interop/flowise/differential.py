@@ -136,7 +136,7 @@ def machine_for(diff: Differential) -> type[RuleBasedStateMachine]:
     import schemathesis
     from schemathesis.generation.modes import GenerationMode
 
-    from mockserver.resources import CREDENTIALS_SPEC
+    from credkit_core.resources import CREDENTIALS_SPEC
 
     schema = schemathesis.openapi.from_path(CREDENTIALS_SPEC)
     post, put = schema[C]["POST"], schema[f"{C}/{{id}}"]["PUT"]

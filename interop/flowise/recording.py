@@ -11,17 +11,13 @@ messages reduced to their kind: keys, types and every other value must be equal.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
+from credkit_core import crypto
 from interop.flowise.scenario import Run
 from interop.flowise.steps import STEPS
 
@@ -40,19 +36,8 @@ _INSTALL_DIR = re.compile(r"^/\S*?/node_modules/")  # Flowise answers icon paths
 
 
 def decrypt(token: str, passphrase: str) -> Any:
-    """The JSON inside an OpenSSL "Salted__" AES-256-CBC token (EVP_BytesToKey, MD5)."""
-    raw = base64.b64decode(token)
-    if raw[:8] != b"Salted__":
-        raise ValueError("not an OpenSSL salted token")
-    salt, data = raw[8:16], raw[16:]
-    derived, block = b"", b""
-    while len(derived) < 48:
-        block = hashlib.md5(block + passphrase.encode() + salt).digest()
-        derived += block
-    decryptor = Cipher(algorithms.AES(derived[:32]), modes.CBC(derived[32:48])).decryptor()
-    padded = decryptor.update(data) + decryptor.finalize()
-    unpadder = padding.PKCS7(128).unpadder()
-    return json.loads(unpadder.update(padded) + unpadder.finalize())
+    """The JSON inside an OpenSSL "Salted__" AES-256-CBC token (`credkit_core.crypto`)."""
+    return json.loads(crypto.decrypt(token, passphrase))
 
 
 def _replacer(run: Run) -> list[tuple[str, str]]:

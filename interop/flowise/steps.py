@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.catalog import BULLETS, MARKER
+from credkit_core.catalog import BULLETS, MARKER
 
 __all__ = ["STEPS", "Step"]
 

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from mockserver.fixtures.loader import ApiKey
+from credkit_core.fixtures.loader import ApiKey
 from mockserver.profile import Call, Profile
 from mockserver.profiles.flowise31_ops import FlowiseOperations
 from mockserver.responses import JSON, ApiError, Reply

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from mockserver.catalog import MARKER, mask_url_password
+from credkit_core.catalog import MARKER, mask_url_password
 from mockserver.responses import JSON, ApiError, Reply, json_reply, shown
 from mockserver.store import StoredCredential, now_ms
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from mockserver import __version__
-from mockserver.cli import cli
+from credkit_cli import cli
+from credkit_core import __version__
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -87,7 +87,7 @@ def test_fixtures_check_reports_errors_with_exit_2(tmp_path: Path) -> None:
 
 def test_bundled_data_is_found_from_any_directory(tmp_path: Path) -> None:
     code = (
-        "from mockserver.resources import CREDENTIALS_SPEC, CATALOG, DEFAULT_FIXTURES;"
+        "from credkit_core.resources import CREDENTIALS_SPEC, CATALOG, DEFAULT_FIXTURES;"
         "print(all(p.is_file() for p in (CREDENTIALS_SPEC, CATALOG, DEFAULT_FIXTURES)))"
     )
     result = subprocess.run(

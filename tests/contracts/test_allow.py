@@ -10,7 +10,7 @@ import pytest
 from contracts.allow import load_allow, parse_allow
 from contracts.config import VerifyConfig
 from contracts.runner import run
-from mockserver.errors import ConfigError
+from credkit_core.errors import ConfigError
 from tests.contracts.broken.errors import unknown_id_500
 from tests.contracts.servers import serving
 

@@ -14,7 +14,7 @@ from contracts.access import operations
 from contracts.config import VerifyConfig
 from contracts.order import _applies, probes
 from contracts.runner import run
-from mockserver.resources import CREDENTIALS_SPEC, load_spec
+from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 from tests.contracts.broken.apps import Request, Response, Rewrite, mock
 from tests.contracts.servers import serving
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.resources import ADMIN_SPEC
+from credkit_core.resources import ADMIN_SPEC
 from tests.hardening.fuzzing import PHASES, config, fuzz
 from tests.inprocess import AppClient
 

@@ -23,7 +23,7 @@ import httpx
 import pytest
 import yaml
 
-from mockserver.catalog import MARKER
+from credkit_core.catalog import MARKER
 from tests.hardening import live
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
+from credkit_core.crypto import encrypt
 from interop.flowise.recording import compare, decrypt, scrub
 from interop.flowise.scenario import Exchange, Run
-from mockserver.crypto import encrypt
 
 PASSPHRASE = "recording-test-passphrase"
 

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from credkit_core.resources import ADMIN_SPEC, load_spec
 from mockserver.journal import Journal, JournalEntry
-from mockserver.resources import ADMIN_SPEC, load_spec
 from tests.mockserver.conftest import FULL, Client
 from tests.mockserver.test_conformance import SpecRequest, SpecResponse
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from credkit_core.fixtures.loader import ApiKey
 from mockserver.auth import KeyRing, bearer_token, tokens_equal
-from mockserver.fixtures.loader import ApiKey
 from mockserver.responses import ApiError
 
 KEY = ApiKey(key="k-1", workspace="w", permissions=frozenset({"credentials:view"}))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from credkit_core.errors import ConfigError
 from mockserver.config import Config
-from mockserver.errors import ConfigError
 
 
 def test_defaults() -> None:

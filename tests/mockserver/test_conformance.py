@@ -12,7 +12,7 @@ import httpx
 import pytest
 import yaml
 
-from mockserver.resources import CREDENTIALS_SPEC, load_spec
+from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 from tests.mockserver.conftest import FULL, Client
 
 NOTHING = {"Authorization": "Bearer no-permission-key"}

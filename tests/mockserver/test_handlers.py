@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from mockserver.catalog import BULLETS, MARKER
-from mockserver.crypto import decrypt
+from credkit_core.catalog import BULLETS, MARKER
+from credkit_core.crypto import decrypt
 from tests.mockserver.conftest import FULL, OTHER, SECRET, Client
 
 CRED = "/api/v1/credentials/cred-789"

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from mockserver.crypto import key_file_for
-from mockserver.errors import StateFileError
+from credkit_core.errors import StateFileError
+from mockserver.passphrase import key_file_for
 from tests.inprocess import asgi_client
 from tests.mockserver.conftest import FULL
 

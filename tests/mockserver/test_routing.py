@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.errors import SpecError
-from mockserver.resources import CREDENTIALS_SPEC, load_spec
+from credkit_core.errors import SpecError
+from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 from mockserver.routing import compile_spec
 
 DOC: dict[str, Any] = {

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 import mockserver
+from credkit_cli import cli
 from mockserver.app import create_app
-from mockserver.cli import cli
 from mockserver.config import Config
 from mockserver.server import banner
 

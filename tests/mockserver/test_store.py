@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import threading
 
-from mockserver.catalog import MARKER, default_catalog
-from mockserver.crypto import Encryptor
+from credkit_core.catalog import MARKER, default_catalog
+from credkit_core.crypto import Encryptor
 from mockserver.store import Store, format_ms
 
 

@@ -11,8 +11,8 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockserver.catalog import default_catalog
-from mockserver.resources import CREDENTIALS_SPEC, load_spec
+from credkit_core.catalog import default_catalog
+from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 
 SPEC_URI = "urn:credkit:credentials-spec"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")

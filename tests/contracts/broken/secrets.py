@@ -8,7 +8,7 @@ import json
 import os
 from typing import Any
 
-from mockserver.catalog import MARKER
+from credkit_core.catalog import MARKER
 from tests.contracts.broken.apps import (
     Proxy,
     Request,

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.catalog import BULLETS, CredentialType
+from credkit_core.catalog import BULLETS, CredentialType
 from tests.contracts.broken.apps import (
     Proxy,
     Request,

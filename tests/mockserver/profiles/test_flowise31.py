@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mockserver.catalog import BULLETS, MARKER
+from credkit_core.catalog import BULLETS, MARKER
+from credkit_core.errors import ConfigError
 from mockserver.config import Config
-from mockserver.errors import ConfigError
 from mockserver.profiles.flowise31 import MAX_DEPTH, parse_express_body
 from mockserver.responses import ApiError
 from tests.mockserver.conftest import ADMIN, OTHER, Client

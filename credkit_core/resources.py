@@ -1,7 +1,7 @@
 """Where the bundled spec, catalog and fixtures live, and cached loaders for them.
 
-`spec/` and `fixtures/` sit at the top of the repository and are symlinked into this package, so
-the same paths work in a checkout and in an installed wheel.
+`spec/` and `fixtures/` sit at the top of the repository and are symlinked into this package
+(`credkit_core`), so the same paths work in a checkout and in an installed wheel.
 """
 
 from __future__ import annotations

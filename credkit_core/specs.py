@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mockserver.errors import SpecError
-from mockserver.resources import load_spec
+from credkit_core.errors import SpecError
+from credkit_core.resources import load_spec
 
 __all__ = ["validate_document"]
 

@@ -1,23 +1,24 @@
-"""`mockserver.crypto`: OpenSSL "Salted__" AES-256-CBC, interoperable with the real openssl."""
+"""`credkit_core.crypto`: OpenSSL "Salted__" AES-256-CBC, interoperable with openssl and
+crypto-js, read and written by the one implementation the mock and the suite share."""
 
 from __future__ import annotations
 
 import base64
 import os
 import shutil
-import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from mockserver.crypto import (
+from credkit_core.crypto import (
+    PREFIX,
     CryptoError,
     Encryptor,
+    decode_salted,
     decrypt,
+    decrypt_json,
     encrypt,
-    key_file_for,
-    resolve_passphrase,
 )
 
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -80,24 +81,6 @@ def test_encryptor_hides_its_passphrase() -> None:
     assert enc.decrypt(enc.encrypt("x")) == "x"
 
 
-def test_passphrase_order(tmp_path: Path) -> None:
-    env = {"FLOWISE_SECRETKEY_OVERWRITE": "flowise-key"}
-    assert resolve_passphrase("given", None, env) == ("given", "--secret-key")
-    assert resolve_passphrase(None, None, env) == ("flowise-key", "FLOWISE_SECRETKEY_OVERWRITE")
-    generated, source = resolve_passphrase(None, None, {})
-    assert source == "generated" and len(base64.b64decode(generated)) == 24
-
-
-def test_generated_passphrase_is_saved_beside_the_state_file_and_reused(tmp_path: Path) -> None:
-    state = tmp_path / "state.jsonl"
-    first, source = resolve_passphrase(None, state, {})
-    key_file = key_file_for(state)
-    assert "saved" in source and key_file.read_text().strip() == first
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    again, source = resolve_passphrase(None, state, {})
-    assert again == first and source == str(key_file)
-
-
 def _node_with_crypto_js() -> dict[str, str] | None:
     """Environment in which `node` can `require('crypto-js')`, or None (the test then skips).
     Set NODE_PATH to a node_modules holding crypto-js (e.g. a Flowise install) to run it."""
@@ -129,3 +112,29 @@ def test_crypto_js_both_ways() -> None:
     decrypted_by_node, encrypted_by_node = out.stdout.splitlines()
     assert decrypted_by_node == TEXT
     assert decrypt(encrypted_by_node, KEY) == TEXT
+
+
+def test_decrypt_json_reads_what_encrypt_writes() -> None:
+    value = encrypt('{"k": "v"}', "pass")
+    assert value.startswith(PREFIX)
+    assert decrypt_json(value, "pass") == {"k": "v"}
+
+
+def test_wrong_passphrase_and_bad_format_are_value_errors() -> None:
+    value = encrypt('{"k": "v"}', "pass")
+    with pytest.raises(ValueError):
+        decrypt_json(value, "other")
+    for bad in ("encrypted_string_here", "eyJrIjoidiJ9", PREFIX + "AAAA"):
+        with pytest.raises(ValueError):
+            decode_salted(bad)
+
+
+@needs_openssl
+def test_decrypts_openssl_output_as_the_suite_reads_it() -> None:
+    out = subprocess.run(
+        [OPENSSL, "enc", "-aes-256-cbc", "-a", "-A", "-md", "md5", "-pass", "pass:pw"],
+        input=b'{"a": 1}',
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert decrypt(out, "pw") == '{"a": 1}'

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mockserver.resources import load_catalog_data
+from credkit_core.resources import load_catalog_data
 
 __all__ = [
     "BULLETS",

@@ -1,0 +1,3 @@
+from credkit_cli.main import main
+
+main()

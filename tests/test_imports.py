@@ -1,0 +1,83 @@
+"""The shape of the code, read from its import statements (every one: top-level, inside a
+function, or under `TYPE_CHECKING`).
+
+Layers, bottom up: `credkit_core` (imports neither package) ← `mockserver`, `contracts` (never
+each other) ← `credkit_cli` (the command; nothing imports it but `python -m` entry points).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("credkit_core", "mockserver", "contracts", "credkit_cli")
+# What each package may import from the others.
+ALLOWED = {
+    "credkit_core": set(),
+    "mockserver": {"credkit_core"},
+    "contracts": {"credkit_core"},
+    "credkit_cli": {"credkit_core", "mockserver", "contracts"},
+}
+
+
+def _module_files() -> Iterator[tuple[str, Path]]:
+    for package in PACKAGES:
+        # credkit_core/fixtures is a symlink to the top-level fixtures/ (its code included)
+        for folder, _, names in sorted(os.walk(ROOT / package, followlinks=True)):
+            for name in sorted(names):
+                if name.endswith(".py"):
+                    path = Path(folder) / name
+                    relative = path.relative_to(ROOT).with_suffix("")
+                    yield ".".join(relative.parts).removesuffix(".__init__"), path
+
+
+def _imports(module: str, path: Path) -> set[str]:
+    """Every first-party module `path` imports, by its dotted name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                name = f"{base}.{node.module}" if node.module else base
+            else:
+                name = node.module or ""
+            found.add(name)
+            found.update(f"{name}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.split(".", 1)[0] in PACKAGES}
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module → the first-party modules it imports (names that are not modules dropped)."""
+    files = dict(_module_files())
+    graph: dict[str, set[str]] = {}
+    for module, path in files.items():
+        graph[module] = {name for name in _imports(module, path) if name in files} - {module}
+    return graph
+
+
+def test_the_graph_sees_the_packages() -> None:
+    graph = import_graph()
+    assert "mockserver.app" in graph and "contracts.runner" in graph
+    assert "credkit_core.errors" in graph["contracts.cli"]
+    assert "credkit_core.catalog" in graph["credkit_core.fixtures.loader"]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_each_package_imports_only_the_layers_below_it(package: str) -> None:
+    crossings = sorted(
+        f"{module} imports {target}"
+        for module, targets in import_graph().items()
+        if module.split(".", 1)[0] == package and not module.endswith("__main__")
+        for target in targets
+        if target.split(".", 1)[0] not in ALLOWED[package] | {package}
+    )
+    assert crossings == []
