@@ -1,4 +1,4 @@
-"""The registry of named checks, what a check reports (`Finding`), and how it ends.
+"""The registry of named checks (what a check reports and how it ends: `contracts.outcomes`).
 
 A check is a function of a `CheckContext` (see `contracts.context`) registered under a stable
 name with the one-sentence requirement it verifies and the options it needs. Active checks send
@@ -13,13 +13,11 @@ import difflib
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from contracts.client import Exchange
+from contracts.context import CheckContext
+from contracts.outcomes import Abort, Finding, SetupRefused, Skip
 from credkit_core.errors import ConfigError
-
-if TYPE_CHECKING:
-    from contracts.client import Exchange
-    from contracts.context import CheckContext
 
 __all__ = [
     "Abort",
@@ -46,35 +44,6 @@ _CHECK_MODULES = (
     "contracts.order",
     "contracts.schema_checks",
 )
-
-
-@dataclass(slots=True)
-class Finding:
-    """One observed violation of a contract requirement, ready to act on."""
-
-    check: str
-    operation: str
-    requirement: str
-    observed: str
-    curl: str | None = None
-    status: int | None = None
-    allowed_reason: str | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.allowed_reason is not None
-
-
-class Skip(Exception):
-    """The check cannot run here (a missing option, or nothing to test against)."""
-
-
-class Abort(Exception):
-    """The check cannot go on; the reason is already recorded as a finding."""
-
-
-class SetupRefused(Exception):
-    """A setup request was refused with 401/403: the keys are wrong, the run cannot proceed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.checks import Abort, Finding, SetupRefused
 from contracts.client import CREDENTIALS, Api, Exchange
 from contracts.config import VerifyConfig
+from contracts.outcomes import Abort, Finding, SetupRefused
 from contracts.safety import IdTracker, Redactor, mask_body, run_name
 from credkit_core.catalog import Catalog, CredentialType
 

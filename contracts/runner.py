@@ -205,7 +205,7 @@ def run(
     for item in selected:
         if item.kind == "passive" and item.name in bucket and item.name not in done:
             outcomes.append(_passive_outcome(item, list(bucket[item.name].values()), judged))
-    _finish(outcomes, config, allow)
+    _finish(outcomes, allow)
     result = RunResult(
         run_id=ctx.run_id,
         base_url=config.base_url,
@@ -286,7 +286,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return list(seen.values())
 
 
-def _finish(outcomes: list[Outcome], config: VerifyConfig, allow: AllowList | None) -> None:
+def _finish(outcomes: list[Outcome], allow: AllowList | None) -> None:
     for outcome in outcomes:
         if allow is not None:
             for finding in outcome.findings:

@@ -11,27 +11,26 @@ writes do, and change nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
 
 from credkit_core.errors import FixtureError, StateFileError
+from credkit_core.fixtures.loader import parse_fixtures
 from credkit_core.resources import ADMIN_SPEC, load_spec
 from mockserver.auth import KeyRing, bearer_token, tokens_equal
 from mockserver.journal import MASK
+from mockserver.requests import read_body
 from mockserver.responses import ApiError, Reply, json_reply, send_reply
 from mockserver.routing import compile_spec
+from mockserver.state import AppState
 from mockserver.store import format_ms
 from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
 
-if TYPE_CHECKING:
-    from mockserver.app import AppState
-
 __all__ = ["AdminApp", "is_loopback"]
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
+AdminHandler = Callable[[dict[str, Any] | None], Reply]
 NO_CONTENT = Reply(204, b"", b"application/json")
 
 
@@ -48,9 +47,16 @@ def is_loopback(client: Any) -> bool:
 
 
 class AdminApp:
+    """The `/__admin` ASGI app. Each operation's handler is the method named by its
+    operationId in snake_case (`resetState` → `reset_state`), as in the profiles."""
+
     def __init__(self, state: AppState) -> None:
         self.state = state
         self.routes = compile_spec(load_spec(ADMIN_SPEC))
+        self.handlers: dict[str, AdminHandler] = {
+            operation_id: getattr(self, operation.handler)
+            for operation_id, operation in self.routes.by_operation_id.items()
+        }
 
     def check_access(self, scope: Scope, headers: dict[bytes, bytes]) -> None:
         token = self.state.config.admin_token
@@ -71,8 +77,6 @@ class AdminApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> int:
         """Answer one admin request; the status sent (0 when the client went away)."""
-        from mockserver.app import read_body
-
         try:
             body = await read_body(scope, receive, self.state.config.max_body)
         except ConnectionAbortedError:
@@ -111,19 +115,18 @@ class AdminApp:
                 raise ApiError(415, "Content-Type must be application/json.")
             document = parse_body(body)
             validate_body(operation, document)
-        handler: Callable[[dict[str, Any] | None], Reply] = getattr(self, operation.operation_id)
         try:
-            return handler(document)
+            return self.handlers[operation.operation_id](document)
         except StateFileError as exc:  # refused before anything changed in memory
             raise ApiError(503, str(exc)) from None
 
-    # -- operations, named by operationId ------------------------------------------------------
+    # -- operations, by operationId in snake_case ----------------------------------------------
 
-    def resetState(self, _: object) -> Reply:
+    def reset_state(self, _: object) -> Reply:
         self.state.reset()
         return NO_CONTENT
 
-    def getState(self, _: object) -> Reply:
+    def get_state(self, _: object) -> Reply:
         state = self.state
         keys = state.fixtures.api_keys if state.loaded is None else state.loaded.api_keys
         workspaces = state.fixtures.workspaces if state.loaded is None else state.loaded.workspaces
@@ -150,9 +153,7 @@ class AdminApp:
             },
         )
 
-    def loadState(self, document: dict[str, Any] | None) -> Reply:
-        from credkit_core.fixtures.loader import parse_fixtures
-
+    def load_state(self, document: dict[str, Any] | None) -> Reply:
         try:
             loaded = parse_fixtures(
                 document or {}, source="PUT /__admin/state", catalog=self.state.catalog
@@ -173,14 +174,14 @@ class AdminApp:
             },
         )
 
-    def listRequests(self, _: object) -> Reply:
+    def list_requests(self, _: object) -> Reply:
         return json_reply(200, self.state.journal.view())
 
-    def clearRequests(self, _: object) -> Reply:
+    def clear_requests(self, _: object) -> Reply:
         self.state.journal.clear()
         return NO_CONTENT
 
-    def addFault(self, document: dict[str, Any] | None) -> Reply:
+    def add_fault(self, document: dict[str, Any] | None) -> Reply:
         spec = document or {}
         fault = self.state.faults.add(
             method=spec.get("method", "*"),
@@ -191,9 +192,9 @@ class AdminApp:
         )
         return json_reply(201, fault.view())
 
-    def listFaults(self, _: object) -> Reply:
+    def list_faults(self, _: object) -> Reply:
         return json_reply(200, self.state.faults.view())
 
-    def clearFaults(self, _: object) -> Reply:
+    def clear_faults(self, _: object) -> Reply:
         self.state.faults.clear()
         return NO_CONTENT

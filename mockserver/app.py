@@ -15,128 +15,35 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 import orjson
+from starlette.types import Receive, Scope, Send
 
-from credkit_core.catalog import Catalog, default_catalog
-from credkit_core.crypto import Encryptor
 from credkit_core.errors import StateFileError
-from credkit_core.fixtures.loader import CredentialSeed, FixtureSet, load_fixtures
-from credkit_core.resources import CREDENTIALS_SPEC, load_spec
-from mockserver.accesslog import AccessLog
-from mockserver.auth import KeyRing
+from credkit_core.resources import CREDENTIALS_SPEC
+from mockserver.admin import AdminApp
 from mockserver.config import Config
 from mockserver.cors import CORSMiddleware
-from mockserver.faults import FaultSet
-from mockserver.journal import Journal, JournalEntry
-from mockserver.passphrase import resolve_passphrase
-from mockserver.profile import Call, Profile, profile_for
+from mockserver.journal import JournalEntry
+from mockserver.persistence import StateFile
+from mockserver.profile import Profile
+from mockserver.profiles import check_profile, create_profile
+from mockserver.requests import Call, read_body
 from mockserver.responses import JSON, ApiError, Reply, error_reply, send_reply
-from mockserver.routing import RouteTable, compile_spec
-from mockserver.store import Store, StoredCredential
+from mockserver.state import AppState, build_state
 
-if TYPE_CHECKING:
-    from mockserver.persistence import StateFile
-
-__all__ = ["AppState", "MockApp", "create_app", "seed_credentials"]
+__all__ = ["MockApp", "create_app"]
 
 log = logging.getLogger("credkit")
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
-
-@dataclass(eq=False)
-class AppState:
-    """Everything the running mock holds; `create_app(...).state` for tests and the admin API."""
-
-    config: Config
-    document: dict[str, Any]
-    routes: RouteTable
-    catalog: Catalog
-    fixtures: FixtureSet
-    keyring: KeyRing
-    store: Store
-    journal: Journal = field(default_factory=Journal)
-    faults: FaultSet = field(default_factory=FaultSet)
-    passphrase_source: str = "generated"
-    persistence: StateFile | None = None
-    profile: Profile | None = None
-    loaded: FixtureSet | None = None  # a fixture document loaded by PUT /__admin/state
-    access_log: AccessLog = field(default_factory=AccessLog)
-
-    def seeds(self) -> list[StoredCredential]:
-        """The fixture credentials (plus `--seed N` generated ones), freshly encrypted."""
-        return self.store.from_seeds(seed_credentials(self.fixtures, self.config.seed))
-
-    def reset(self) -> None:
-        """Back to the fixtures (keys included); the journal and faults are cleared. With a
-        state file, `StateFileError` when it cannot be written, and nothing is changed."""
-        self.store.replace_all(self.seeds())  # first: it raises when the snapshot is refused
-        self.keyring = KeyRing(self.fixtures.api_keys)
-        self.loaded = None
-        self.journal.clear()
-        self.faults.clear()
-
-
-def seed_credentials(fixtures: FixtureSet, generated: int) -> list[CredentialSeed]:
-    seeds = list(fixtures.credentials)
-    if generated:
-        from credkit_core.fixtures.generator import generate_credentials
-        from credkit_core.fixtures.loader import parse_fixtures
-
-        workspaces = [w.id for w in fixtures.workspaces] or ["workspace-123"]
-        document = {
-            "workspaces": [{"id": w} for w in workspaces],
-            "apiKeys": [],
-            "credentials": generate_credentials(generated, seed=generated, workspaces=workspaces),
-        }
-        taken = {s.id for s in seeds}
-        extra = parse_fixtures(document, source=f"--seed {generated}").credentials
-        seeds.extend(s for s in extra if s.id not in taken)
-    return seeds
-
-
-async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
-    """The whole body, or None as soon as it is known to exceed `limit` (never buffered past it)."""
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                if int(value) > limit:
-                    return None
-            except ValueError:
-                pass
-            break
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ConnectionAbortedError
-        chunk = message.get("body", b"")
-        if chunk:
-            total += len(chunk)
-            if total > limit:
-                return None
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class MockApp:
     """The ASGI callable. `state` gives access to the store, keys, journal and faults."""
 
-    def __init__(self, state: AppState) -> None:
+    def __init__(self, state: AppState, profile: Profile, admin: AdminApp) -> None:
         self.state = state
-        profile = profile_for(state.config.profile)(state, state.routes)
-        state.profile = profile
         self.profile = profile
-        self.admin: Any = None
+        self.admin = admin
         self._docs: dict[str, tuple[bytes, bytes]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -161,9 +68,7 @@ class MockApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self.state.access_log.flush()
-                if self.state.persistence is not None:
-                    self.state.persistence.close()
+                self.state.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -268,43 +173,10 @@ class MockApp:
         return reply
 
 
-def build_state(config: Config) -> AppState:
-    """Load the spec, catalog, fixtures and state file; seed the store."""
-    document = load_spec(CREDENTIALS_SPEC)
-    routes = compile_spec(document)
-    catalog = default_catalog()
-    fixtures = load_fixtures(config.fixtures, catalog=catalog)
-    passphrase, source = resolve_passphrase(config.secret_key, config.state_file)
-    store = Store(Encryptor(passphrase), catalog)
-    state = AppState(
-        config=config,
-        document=document,
-        routes=routes,
-        catalog=catalog,
-        fixtures=fixtures,
-        keyring=KeyRing(fixtures.api_keys),
-        store=store,
-        passphrase_source=source,
-        access_log=AccessLog(enabled=config.access_log),
-    )
-    if config.state_file is not None:
-        from mockserver.persistence import StateFile
-
-        state.persistence = StateFile(config.state_file, store, compact_every=config.compact_every)
-        loaded = state.persistence.load()  # the state file wins over the fixtures
-        store.sink = state.persistence
-        store.replace_all(loaded if loaded is not None else state.seeds(), record=loaded is None)
-    else:
-        store.replace_all(state.seeds())
-    return state
-
-
 def create_app(config: Config | None = None) -> CORSMiddleware:
     """The mock server's ASGI app; `.state` is its `AppState` (store, keys, journal, faults)."""
     config = config or Config()
+    check_profile(config.profile)  # before the state file is opened
     state = build_state(config)
-    app = MockApp(state)
-    from mockserver.admin import AdminApp
-
-    app.admin = AdminApp(state)
+    app = MockApp(state, create_profile(config.profile, state), AdminApp(state))
     return CORSMiddleware(app, config.cors_origins)

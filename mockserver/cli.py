@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from mockserver.config import ENV_VARS, PROFILES, Config
+from mockserver.config import ENV_VARS, Config
+from mockserver.profiles import PROFILES
 
 __all__ = ["serve"]
 
@@ -106,7 +107,7 @@ _DEFAULTS = Config()  # the CLI shows and uses the config object's own defaults
 )
 @click.option(
     "--profile",
-    type=click.Choice(PROFILES),
+    type=click.Choice(list(PROFILES)),
     default=_DEFAULTS.profile,
     show_default=True,
     envvar=ENV_VARS["profile"][0],

@@ -16,11 +16,10 @@ from typing import Any
 from credkit_core.envvars import parse_bool, parse_list
 from credkit_core.errors import ConfigError
 
-__all__ = ["DEFAULT_MAX_BODY", "LOG_LEVELS", "PROFILES", "Config"]
+__all__ = ["DEFAULT_MAX_BODY", "ENV_VARS", "LOG_LEVELS", "Config"]
 
 DEFAULT_MAX_BODY = 1_048_576
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
-PROFILES = ("spec", "flowise-3.1")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -63,10 +62,6 @@ class Config:
                 f"Use one of {', '.join(LOG_LEVELS)}."
             )
         object.__setattr__(self, "log_level", self.log_level.lower())
-        if self.profile not in PROFILES:
-            raise ConfigError(
-                f"Config 'profile' has value {self.profile!r}. Use one of {', '.join(PROFILES)}."
-            )
         if self.secret_key == "":
             raise ConfigError("Config 'secret_key' is empty. Give a passphrase or leave it unset.")
         if self.admin_token == "":

@@ -1,167 +1,28 @@
-"""Behaviour profiles: the request pipeline and the operation handlers, in one overridable place.
+"""What a behaviour profile is: one small interface every profile implements.
 
-`Profile` is the `spec` profile: it follows contract.md to the letter. The pipeline runs the
-checks in the contract's order (404/405 → 401 → 403 → 412 → 415 → 400 → the handler, whose
-404 is "not in the key's workspace"); 413 happens earlier, while the body streams in (app.py).
-A profile that behaves differently (e.g. a real server's quirks) subclasses `Profile` and
-overrides a step (`authenticate`, `read_body`, ...) or a handler (`update_credential`, ...):
-handlers are looked up by the spec's operationId turned into snake_case.
+A profile answers every API request that reached it (the body already read within the size
+limit, injected faults and `--latency` already applied by the app): `handle(call) -> Reply`.
+It is built from the running mock's `AppState`. The profiles themselves are siblings in
+`mockserver/profiles/`; `mockserver.profiles.PROFILES` is the only list of them.
 """
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Protocol
 
-import orjson
+from mockserver.requests import Call
+from mockserver.responses import Reply
+from mockserver.state import AppState
 
-from credkit_core.fixtures.loader import ApiKey
-from mockserver.responses import JSON, ApiError, Reply, error_reply, shown
-from mockserver.routing import Operation, RouteTable
-from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
-
-if TYPE_CHECKING:
-    from mockserver.app import AppState
-
-__all__ = ["Call", "Profile", "profile_for"]
-
-log = logging.getLogger("credkit")
+__all__ = ["Profile", "ProfileFactory"]
 
 
-@dataclass(slots=True)
-class Call:
-    """One API request as the pipeline sees it."""
+class Profile(Protocol):
+    """A behaviour profile: the answer to one API request. It may raise `ApiError` (answered
+    in the error shape) or `StateFileError` (a change the state file refused: 503)."""
 
-    method: str
-    path: str
-    query: bytes
-    headers: Mapping[bytes, bytes]
-    body: bytes
-    operation: Operation | None = None
-    params: dict[str, str] = field(default_factory=dict)
-    key: ApiKey | None = None
-    json: dict[str, Any] | None = None
+    def handle(self, call: Call) -> Reply: ...
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-Handler = Callable[[Call], Reply]
-
-
-class Profile:
-    """The `spec` profile (contract.md)."""
-
-    name = "spec"
-    # Every answer conforms to the spec, and is checked at run time (Config.validate_responses).
-    # A profile that reproduces a non-conforming server sets this to False.
-    follows_spec = True
-
-    def __init__(self, state: AppState, routes: RouteTable) -> None:
-        from mockserver.handlers import CredentialHandlers
-
-        self.state = state
-        self.routes = routes
-        self.handlers_impl = CredentialHandlers(state)
-        self.handlers: dict[str, Handler] = {}
-        for operation_id in routes.by_operation_id:
-            handler = getattr(self, _snake(operation_id), None) or getattr(
-                self.handlers_impl, _snake(operation_id), None
-            )
-            if handler is None:
-                raise NotImplementedError(f"No handler for operation {operation_id!r}.")
-            self.handlers[operation_id] = handler
-
-    # -- the pipeline, step by step ---------------------------------------------------------
-
-    def route(self, call: Call) -> Operation:
-        found = self.routes.match(call.path)
-        if found is None:
-            raise ApiError(404, f"No route {shown(call.path)}.")
-        route, params = found
-        operation = route.operations.get(call.method)
-        if operation is None:
-            raise ApiError(
-                405,
-                f"Method {call.method} is not allowed on {route.template}; allowed: {route.allow}.",
-                ((b"allow", route.allow.encode("ascii")),),
-            )
-        call.params = params
-        return operation
-
-    def authenticate(self, call: Call, operation: Operation) -> None:
-        if operation.needs_auth:
-            key = self.state.keyring.authenticate(call.headers.get(b"authorization"))
-            self.state.keyring.authorize(key, operation.permission)
-            call.key = key
-
-    def read_body(self, call: Call, operation: Operation) -> None:
-        if not operation.media_types:
-            return
-        if body_is_empty(call.body):
-            if operation.body_required:
-                raise ApiError(412, "Request body is required and was not provided.")
-            return
-        if not is_json_media_type(call.headers.get(b"content-type")):
-            raise ApiError(415, "Content-Type must be application/json.")
-        call.json = parse_body(call.body)
-        validate_body(operation, call.json)
-
-    def handle(self, call: Call) -> Reply:
-        """Run every check in the contract's order, then the operation's handler."""
-        try:
-            operation = self.route(call)
-            call.operation = operation
-            self.authenticate(call, operation)
-            self.read_body(call, operation)
-            reply = self.handlers[operation.operation_id](call)
-        except ApiError as exc:
-            reply = exc.reply()
-        if (
-            self.follows_spec
-            and call.operation is not None
-            and self.state.config.validate_responses
-        ):
-            return self.check_reply(call.operation, reply)
-        return reply
-
-    def check_reply(self, operation: Operation, reply: Reply) -> Reply:
-        """`reply` when the spec documents it for `operation`; else a 500 naming the breach.
-
-        A breach is a bug in the mock: it is logged by status and schema location only (never a
-        value) and answered loudly, so it cannot pass unnoticed into a client's tests."""
-        problem = None
-        validator = operation.response_validators.get(reply.status)
-        if reply.status not in operation.statuses:
-            problem = f"status {reply.status} is not documented"
-        elif validator is not None:
-            if reply.content_type != JSON:
-                problem = "the content type is not application/json"
-            else:
-                error = next(validator.iter_errors(orjson.loads(reply.body)), None)
-                if error is not None:
-                    where = "/".join(str(p) for p in error.instance_path) or "(body)"
-                    problem = f"{where} breaks the schema ({type(error.kind).__name__})"
-        if problem is None:
-            return reply
-        log.error("Response of %s broke the spec: %s.", operation.operation_id, problem)
-        return error_reply(
-            500,
-            f"The mock's answer to {operation.operation_id} broke the spec: {problem}. This is "
-            "a credkit bug; please report it (or run with --no-validate-responses).",
-        )
-
-
-PROFILES: dict[str, type[Profile]] = {"spec": Profile}
-
-
-def profile_for(name: str) -> type[Profile]:
-    if name == "flowise-3.1":  # imported on demand: the profile module imports this one
-        from mockserver.profiles.flowise31 import Flowise31Profile
-
-        return Flowise31Profile
-    return PROFILES[name]
+ProfileFactory = Callable[[AppState], Profile]

@@ -7,11 +7,11 @@ by the caller from field names and ids, never from request body values.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.types import Send
 
 __all__ = [
     "JSON",
@@ -29,9 +29,6 @@ __all__ = [
 JSON = b"application/json; charset=utf-8"
 TEXT = b"text/plain; charset=utf-8"
 MAX_ID_IN_MESSAGE = 80
-
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
 
 @dataclass(slots=True)
 class Reply:
@@ -84,15 +81,11 @@ def json_reply(status: int, data: Any) -> Reply:
     return Reply(status, dumps(data), JSON)
 
 
-async def send_reply(
-    send: Send, reply: Reply, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
+async def send_reply(send: Send, reply: Reply) -> None:
     headers = [
         (b"content-type", reply.content_type),
         (b"content-length", str(len(reply.body)).encode("ascii")),
         *reply.headers,
     ]
-    if extra:
-        headers.extend(extra)
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": reply.body})

@@ -24,6 +24,7 @@ __all__ = ["Operation", "PathRoute", "RouteTable", "compile_spec"]
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _PARAM = re.compile(r"\{([^/{}]+)\}")
+_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class Operation:
     """One operation of the spec, ready to serve."""
 
     operation_id: str
+    handler: str  # the method answering it: the operationId in snake_case
     method: str
     path: str
     permission: str | None
@@ -49,7 +51,6 @@ class PathRoute:
     template: str
     operations: Mapping[str, Operation]
     allow: str
-    param_names: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -133,6 +134,7 @@ def _compile_operation(
             response_validators[int(code)] = compiled[key]
     return Operation(
         operation_id=operation_id,
+        handler=_SNAKE.sub("_", operation_id).lower(),
         method=method.upper(),
         path=path,
         permission=operation.get("x-credkit-permission"),
@@ -145,8 +147,8 @@ def _compile_operation(
     )
 
 
-def compile_spec(document: Mapping[str, Any], *, prefix: str = "") -> RouteTable:
-    """Compile an OpenAPI document's paths (each prefixed with `prefix`) into a route table."""
+def compile_spec(document: Mapping[str, Any]) -> RouteTable:
+    """Compile an OpenAPI document's paths into a route table."""
     table = RouteTable()
     compiled: dict[bytes, Any] = {}
     for template, item in document.get("paths", {}).items():
@@ -159,15 +161,13 @@ def compile_spec(document: Mapping[str, Any], *, prefix: str = "") -> RouteTable
         if not operations:
             continue
         allow = ", ".join(operations)
-        full = prefix + template
-        names = tuple(_PARAM.findall(full))
-        route = PathRoute(template=template, operations=operations, allow=allow, param_names=names)
-        if names:
+        route = PathRoute(template=template, operations=operations, allow=allow)
+        if _PARAM.search(template):
             regex = "".join(
                 f"(?P<{part[1:-1]}>[^/]+)" if _PARAM.fullmatch(part) else re.escape(part)
-                for part in re.split(r"(\{[^/{}]+\})", full)
+                for part in re.split(r"(\{[^/{}]+\})", template)
             )
             table.dynamic.append((re.compile(regex), route))
         else:
-            table.static[full] = route
+            table.static[template] = route
     return table

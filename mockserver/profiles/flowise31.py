@@ -19,19 +19,16 @@ import re
 import sys
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 
 from credkit_core.fixtures.loader import ApiKey
-from mockserver.profile import Call, Profile
 from mockserver.profiles.flowise31_ops import FlowiseOperations
+from mockserver.requests import Call
 from mockserver.responses import JSON, ApiError, Reply
-
-if TYPE_CHECKING:
-    from mockserver.app import AppState
-    from mockserver.routing import RouteTable
+from mockserver.state import AppState
 
 __all__ = ["Flowise31Profile", "js_number", "parse_express_body"]
 
@@ -209,14 +206,12 @@ def parse_express_body(content_type: bytes | None, body: bytes) -> Any:
     return {}
 
 
-class Flowise31Profile(Profile):
-    """Real Flowise 3.1.4's answers, quirks included (see the module docstring)."""
+class Flowise31Profile:
+    """Real Flowise 3.1.4's answers, quirks included (see the module docstring). Its answers
+    depart from the spec on purpose, so they are not checked against it."""
 
-    name = "flowise-3.1"
-    follows_spec = False  # it reproduces a server that departs from the spec, on purpose
-
-    def __init__(self, state: AppState, routes: RouteTable) -> None:
-        super().__init__(state, routes)
+    def __init__(self, state: AppState) -> None:
+        self.state = state
         self.ops = FlowiseOperations(state)
 
     def _key(self, call: Call) -> ApiKey:

@@ -18,18 +18,16 @@ another workspace's credential is refused (500 UNIQUE) rather than moving it.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 import orjson
 
 from credkit_core.catalog import MARKER, mask_url_password
+from mockserver.requests import Call
 from mockserver.responses import JSON, ApiError, Reply, json_reply, shown
+from mockserver.state import AppState
 from mockserver.store import StoredCredential, now_ms
-
-if TYPE_CHECKING:
-    from mockserver.app import AppState
-    from mockserver.profile import Call
 
 __all__ = ["PING_TYPE", "FlowiseOperations", "sql_text"]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from credkit_core.errors import ConfigError
+from mockserver.app import create_app
 from mockserver.config import Config
 
 
@@ -34,7 +35,6 @@ def test_keyword_only() -> None:
         ({"latency_ms": -1.0}, "latency_ms"),
         ({"max_body": 0}, "max_body"),
         ({"log_level": "loud"}, "log_level"),
-        ({"profile": "flowise-9"}, "profile"),
         ({"secret_key": ""}, "secret_key"),
         ({"admin_token": ""}, "admin_token"),
         ({"cors_origins": ("localhost",)}, "cors_origins"),
@@ -44,6 +44,15 @@ def test_bad_values_are_config_errors(values: dict[str, object], word: str) -> N
     with pytest.raises(ConfigError, match=word) as caught:
         Config(**values)  # type: ignore[arg-type]
     assert caught.value.exit_code == 2
+
+
+def test_an_unknown_profile_is_a_config_error_before_anything_starts(tmp_path: Path) -> None:
+    # Profiles are checked against their registry (mockserver.profiles.PROFILES) when the app
+    # is built, before a state file is touched.
+    state_file = tmp_path / "state.jsonl"
+    with pytest.raises(ConfigError, match=r"'profile' has value 'flowise-9'.*spec, flowise-3.1"):
+        create_app(Config(profile="flowise-9", state_file=state_file))
+    assert not state_file.exists()
 
 
 def test_secrets_stay_out_of_repr() -> None:

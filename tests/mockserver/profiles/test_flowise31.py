@@ -10,8 +10,9 @@ import pytest
 
 from credkit_core.catalog import BULLETS, MARKER
 from credkit_core.errors import ConfigError
+from mockserver.app import create_app
 from mockserver.config import Config
-from mockserver.profiles.flowise31 import MAX_DEPTH, parse_express_body
+from mockserver.profiles.flowise31 import MAX_DEPTH, Flowise31Profile, parse_express_body
 from mockserver.responses import ApiError
 from tests.mockserver.conftest import ADMIN, OTHER, Client
 
@@ -37,8 +38,9 @@ def _create(client: Client, cred_type: str, data: dict[str, Any]) -> str:
 
 def test_profile_is_selectable_and_checked() -> None:
     assert Config(profile="flowise-3.1").profile == "flowise-3.1"
+    assert isinstance(create_app(Config(profile="flowise-3.1")).app.profile, Flowise31Profile)
     with pytest.raises(ConfigError, match=r"flowise-3\.1"):
-        Config(profile="flowise-3.2")
+        create_app(Config(profile="flowise-3.2"))
 
 
 def test_spec_profile_still_answers_the_contract(client: Client) -> None:

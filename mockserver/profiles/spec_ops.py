@@ -1,20 +1,18 @@
-"""The credentials API's operations (the `spec` profile), one method per operationId."""
+"""The credentials API's operations as the `spec` profile answers them: one method per
+operationId, named in snake_case (`createCredential` → `create_credential`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 import orjson
 
 from credkit_core.fixtures.loader import ApiKey
+from mockserver.requests import Call
 from mockserver.responses import TEXT, ApiError, Reply, json_reply, shown
+from mockserver.state import AppState
 
-if TYPE_CHECKING:
-    from mockserver.app import AppState
-    from mockserver.profile import Call
-
-__all__ = ["DELETED", "CredentialHandlers"]
+__all__ = ["DELETED", "SpecOperations"]
 
 DELETED = b'{"raw":[],"affected":1}'
 
@@ -29,7 +27,9 @@ def _not_found(credential_id: str) -> ApiError:
     return ApiError(404, f"Credential {shown(credential_id)!r} not found in this workspace.")
 
 
-class CredentialHandlers:
+class SpecOperations:
+    """The `spec` profile's handlers; each gets a `Call` that passed every check."""
+
     def __init__(self, state: AppState) -> None:
         self.state = state
         self._catalog_body: bytes | None = None

@@ -1,0 +1,57 @@
+"""An API request as a profile sees it (`Call`), and reading a request body within a limit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import Receive, Scope
+
+from credkit_core.fixtures.loader import ApiKey
+from mockserver.routing import Operation
+
+__all__ = ["Call", "read_body"]
+
+
+@dataclass(slots=True)
+class Call:
+    """One API request as a profile's pipeline sees it; the steps fill in the rest."""
+
+    method: str
+    path: str
+    query: bytes
+    headers: Mapping[bytes, bytes]
+    body: bytes
+    operation: Operation | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    key: ApiKey | None = None
+    json: dict[str, Any] | None = None
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it is known to exceed `limit` (never buffered past it).
+    `ConnectionAbortedError` when the client went away."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                if int(value) > limit:
+                    return None
+            except ValueError:
+                pass
+            break
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionAbortedError
+        chunk = message.get("body", b"")
+        if chunk:
+            total += len(chunk)
+            if total > limit:
+                return None
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)

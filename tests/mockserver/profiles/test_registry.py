@@ -1,0 +1,27 @@
+"""`mockserver.profiles.PROFILES`: the only list of profiles, and what the CLI offers."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from credkit_cli import cli
+from mockserver.config import Config
+from mockserver.profiles import PROFILES, create_profile
+from mockserver.requests import Call
+from mockserver.state import build_state
+
+
+def test_the_cli_offers_exactly_the_registered_profiles() -> None:
+    option = next(p for p in cli.commands["serve"].params if p.name == "profile")
+    assert list(option.type.choices) == list(PROFILES)  # type: ignore[attr-defined]
+    result = CliRunner().invoke(cli, ["serve", "--profile", "no-such-profile"])
+    assert result.exit_code == 2
+    assert all(name in result.output for name in PROFILES)
+
+
+@pytest.mark.parametrize("name", list(PROFILES))
+def test_every_profile_answers_through_the_one_interface(name: str) -> None:
+    profile = create_profile(name, build_state(Config(profile=name, secret_key="k")))
+    reply = profile.handle(Call("GET", "/api/v1/ping", b"", {}, b""))
+    assert (reply.status, reply.body) == (200, b"pong")
