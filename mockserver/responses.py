@@ -30,6 +30,7 @@ JSON = b"application/json; charset=utf-8"
 TEXT = b"text/plain; charset=utf-8"
 MAX_ID_IN_MESSAGE = 80
 
+
 @dataclass(slots=True)
 class Reply:
     status: int
