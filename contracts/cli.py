@@ -1,19 +1,23 @@
 """`credkit verify` and `credkit fuzz`: a thin layer of click over `contracts.runner.run`.
 
-Exit codes: 0 every check passed or is allowed; 1 a contract violation; 2 the run could not
-proceed (bad arguments, unreachable server, keys refused, interrupted, cleanup failed).
+Exit codes (`contracts.options.EXIT_CODES`): 0 every check passed or is allowed; 1 a contract
+violation; 2 the run could not proceed (bad arguments, a report path that cannot be written,
+unreachable server, not the credentials API, keys refused, interrupted, cleanup failed, a skip
+under --fail-on-skip). Whatever goes wrong, the user sees one line, never a traceback, and
+never a key.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
-from pathlib import Path
+import time
 from typing import Any
 
 import click
 
+from contracts.config import ENV_VARS
+from contracts.options import EXIT_CODES, run_options
 from credkit_core.errors import ConfigError, CredkitError
 
 __all__ = ["fuzz", "verify"]
@@ -27,96 +31,6 @@ def parse_duration(value: str) -> float:
     if match is None:
         raise ConfigError(f"--duration {value!r} is not a duration; use e.g. 90s, 10m or 1h.")
     return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
-
-
-def _options(max_examples: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    options = [
-        click.option(
-            "--base-url", help="Server root, e.g. http://127.0.0.1:3000 or https://host/flowise."
-        ),
-        click.option(
-            "--api-key",
-            envvar="CREDKIT_API_KEY",
-            help="Key with full credential permissions [env CREDKIT_API_KEY].",
-        ),
-        click.option(
-            "--readonly-api-key",
-            envvar="CREDKIT_READONLY_API_KEY",
-            help="Same workspace, credentials:view only [env CREDKIT_READONLY_API_KEY].",
-        ),
-        click.option(
-            "--foreign-api-key",
-            envvar="CREDKIT_FOREIGN_API_KEY",
-            help="A key of another workspace [env CREDKIT_FOREIGN_API_KEY].",
-        ),
-        click.option(
-            "--secret-key",
-            envvar="CREDKIT_VERIFY_SECRET_KEY",
-            help="The server's encryption passphrase: enables exact checks of stored data.",
-        ),
-        click.option(
-            "--max-examples",
-            type=click.IntRange(min=1),
-            default=max_examples,
-            show_default=True,
-            help="Examples per operation and phase (schemathesis).",
-        ),
-        click.option(
-            "--seed", type=int, help="Seed for generated data (same seed, same requests)."
-        ),
-        click.option("--rate-limit", help="At most this many requests, e.g. 10/s or 600/m."),
-        click.option(
-            "--timeout",
-            type=float,
-            default=10.0,
-            show_default=True,
-            help="Seconds to wait for each answer.",
-        ),
-        click.option(
-            "--header",
-            "headers",
-            multiple=True,
-            help="Extra header 'Name: value' on every request (repeatable).",
-        ),
-        click.option(
-            "--ca-cert",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="CA bundle to verify the server's certificate.",
-        ),
-        click.option(
-            "--insecure", is_flag=True, help="Do not verify the server's TLS certificate."
-        ),
-        click.option("--list-checks", is_flag=True, help="List the checks and exit."),
-        click.option(
-            "--include-check", "include", multiple=True, help="Run only this check (repeatable)."
-        ),
-        click.option(
-            "--exclude-check", "exclude", multiple=True, help="Do not run this check (repeatable)."
-        ),
-        click.option(
-            "--junit-xml",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write a JUnit XML report here.",
-        ),
-        click.option(
-            "--report",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the JSON report here (docs/report-schema.json).",
-        ),
-        click.option(
-            "--allow",
-            "allow_file",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="YAML file of accepted deviations.",
-        ),
-    ]
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            func = option(func)
-        return func
-
-    return decorate
 
 
 def _progress(console: Any) -> Any:
@@ -153,16 +67,24 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
 
     from contracts.allow import load_allow
     from contracts.checks import select_checks
-    from contracts.config import VerifyConfig, parse_header, parse_rate_limit
-    from contracts.report import print_console, write_json, write_junit
+    from contracts.config import VerifyConfig, parse_header
+    from contracts.report import (
+        check_output_path,
+        print_console,
+        write_bodies,
+        write_json,
+        write_junit,
+    )
     from contracts.runner import run
 
     if opts.pop("list_checks"):
         _list_checks()
         return 0
     if not opts["base_url"]:
-        raise ConfigError("--base-url is required (the server root, e.g. http://127.0.0.1:3000).")
-    allow = load_allow(opts["allow_file"]) if opts["allow_file"] else None
+        raise ConfigError(
+            f"--base-url (or {ENV_VARS['base_url']}) is required: the server root, "
+            "e.g. http://127.0.0.1:3000."
+        )
     duration = opts.get("duration")
     config = VerifyConfig(
         base_url=opts["base_url"],
@@ -172,7 +94,7 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
         secret_key=opts["secret_key"],
         max_examples=opts["max_examples"],
         seed=opts["seed"],
-        rate_limit=parse_rate_limit(opts["rate_limit"]),
+        rate_limit=opts["rate_limit"],
         timeout=opts["timeout"],
         headers=tuple(parse_header(h) for h in opts["headers"]),
         ca_cert=opts["ca_cert"],
@@ -180,57 +102,134 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
         include_checks=tuple(opts["include"]),
         exclude_checks=tuple(opts["exclude"]),
         duration=parse_duration(duration) if duration else None,
+        fail_on_skip=opts["fail_on_skip"],
     )
+    report, junit = opts["report"], opts["junit_xml"]
+    for path, option in ((report, "--report"), (junit, "--junit-xml")):
+        if path is not None:
+            check_output_path(path, option)
+    allow = load_allow(opts["allow_file"]) if opts["allow_file"] else None
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
+    started = time.monotonic()
     with _progress(err) as bar:
         steps = [c for c in select_checks(config.include_checks, config.exclude_checks)]
         total = sum(c.kind == "active" for c in steps) * (mode == "verify") + 2
         task = bar.add_task(f"credkit {mode}", total=total)
+        state: dict[str, Any] = {"label": "", "counts": "", "printed": 0.0}
 
         def progress(event: str, detail: str) -> None:
             if event in ("check", "cleanup"):
                 bar.advance(task)
-            label = {"check": "", "schema": "schemathesis: ", "cleanup": "cleanup of "}[event]
-            bar.update(task, description=f"credkit {mode}: {label}{detail}")
+            if event == "requests":
+                sent, found = detail.split("/")
+                left = ""
+                if config.duration:
+                    remaining = max(0, int(config.duration - (time.monotonic() - started)))
+                    left = f", {remaining // 60}m{remaining % 60:02d}s left"
+                state["counts"] = f"{int(sent):,} requests, {found} findings{left}"
+                if mode == "fuzz" and not err.is_terminal:
+                    now = time.monotonic()
+                    if not state["printed"] or now - state["printed"] >= 30:
+                        state["printed"] = now
+                        err.print(f"credkit {mode}: {state['counts']}", soft_wrap=True)
+            else:
+                label = {"check": "", "schema": "schemathesis: ", "cleanup": "cleanup of "}
+                state["label"] = f"{label[event]}{detail}"
+            counts = f" [{state['counts']}]" if state["counts"] else ""
+            bar.update(task, description=f"credkit {mode}: {state['label']}{counts}")
 
         result = run(config, mode=mode, allow=allow, progress=progress)
-    print_console(result, out)
-    if opts["report"]:
-        write_json(result, opts["report"])
-    if opts["junit_xml"]:
-        write_junit(result, opts["junit_xml"])
+    target = report or junit
+    bodies_dir = target.expanduser().parent if target is not None else None
+    try:
+        if result.bodies and bodies_dir is not None:
+            write_bodies(result, bodies_dir)
+        print_console(result, out, bodies_dir=bodies_dir)
+        if report:
+            write_json(result, report)
+        if junit:
+            write_junit(result, junit)
+    except OSError as exc:
+        raise ConfigError(
+            f"could not write the report: {exc.strerror or exc} ({exc.filename}); the run "
+            f"itself ended with exit {result.exit_code}."
+        ) from None
     return result.exit_code
 
 
 def _invoke(mode: str, opts: dict[str, Any]) -> None:
     try:
-        code = _main(mode, opts)
+        code = _main(mode, dict(opts))
     except CredkitError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {_scrub(str(exc), opts)}", err=True)
         code = exc.exit_code
+    except Exception as exc:  # a bug in credkit: still one line, still no key
+        text = _scrub(f"{type(exc).__name__}: {exc}", opts)
+        click.echo(
+            f"Error: credkit {mode} failed unexpectedly ({text}). This is a bug in credkit; "
+            "please report it with the command line (keys left out).",
+            err=True,
+        )
+        code = 2
     sys.stdout.flush()
     raise click.exceptions.Exit(code)
 
 
-@click.command()
-@_options(max_examples=10)
+def _scrub(text: str, opts: dict[str, Any]) -> str:
+    """`text` without any key, passphrase or --header value given (as a last line of defence:
+    messages are written not to contain them)."""
+    values = [opts.get(name) for name in ("api_key", "readonly_api_key", "foreign_api_key")]
+    values.append(opts.get("secret_key"))
+    values += [h.partition(":")[2].strip() for h in opts.get("headers") or ()]
+    for value in sorted((v for v in values if v and len(v) >= 4), key=len, reverse=True):
+        text = text.replace(value, "***")
+    return text
+
+
+class _OneLineErrors(click.Command):
+    """Usage errors (a bad option value, an unknown option) as one line, `Error: ...`, like
+    every other error of the command: in a CI log the usage text only hides the cause."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.ctx = None  # show() prints the usage and the --help hint only with a context
+            raise
+
+
+@click.command(cls=_OneLineErrors, epilog=EXIT_CODES)
+@run_options("verify", max_examples=10)
 def verify(**opts: Any) -> None:
-    """Check a server against the credentials contract (safe against production: touches only
-    credentials it creates, named credkit-verify-<run id>-..., and deletes them)."""
+    """Check a server against the credentials contract.
+
+    Safe against production: it touches only credentials it creates (named
+    credkit-verify-<run id>-...) and deletes them at the end, also on failure or Ctrl-C.
+    """
     _invoke("verify", opts)
 
 
-@click.command()
-@_options(max_examples=1000)
-@click.option(
-    "--duration",
-    default="10m",
-    show_default=True,
-    help="Stop cleanly after this long (e.g. 90s, 10m, 1h).",
+@click.command(cls=_OneLineErrors, epilog=EXIT_CODES)
+@run_options(
+    "fuzz",
+    max_examples=1000,
+    extra=(
+        (
+            "--duration",
+            {
+                "default": "10m",
+                "show_default": True,
+                "help": "Stop cleanly after this long (e.g. 90s, 10m, 1h).",
+            },
+        ),
+    ),
 )
 def fuzz(**opts: Any) -> None:
-    """Long-running negative and stateful fuzzing under the same safety rules; every distinct
-    failure (5xx, timeouts, dropped connections, spec violations) is reported with a
-    reproduction."""
+    """Fuzz a server for a while under verify's safety rules.
+
+    Long-running negative and stateful fuzzing; every distinct failure (5xx, timeouts,
+    dropped connections, spec violations) is reported with a reproduction. Progress
+    (requests, findings, time left) goes to standard error.
+    """
     _invoke("fuzz", opts)

@@ -133,7 +133,7 @@ class Api:
     ) -> None:
         self.config = config
         self.tracker = tracker
-        self.limiter = limiter or RateLimiter(config.rate_limit)
+        self.limiter = limiter or RateLimiter(config.requests_per_second)
         self.observers: list[Callable[[Exchange], None]] = []
         self._client = httpx.Client(
             timeout=config.timeout,

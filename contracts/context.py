@@ -62,6 +62,11 @@ class CheckContext:
     secrets: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     check_name: str = ""
+    schema_findings: int = 0  # distinct schemathesis findings so far (for progress)
+    # the check's latest PUT and GET by id (reset for each check): a finding about what a read
+    # shows after an update reproduces both (`update_then_read`)
+    last_update: Exchange | None = None
+    last_read: Exchange | None = None
     _counter: int = 0
 
     # ---- values -------------------------------------------------------------------------
@@ -110,10 +115,16 @@ class CheckContext:
         )
 
     def expect(
-        self, ok: bool, requirement: str, observed: str, exchange: Exchange | None = None
+        self,
+        ok: bool,
+        requirement: str,
+        observed: str,
+        exchange: Exchange | None = None,
+        *,
+        curl: str | None = None,
     ) -> bool:
         if not ok:
-            self.fail(requirement, observed, exchange)
+            self.fail(requirement, observed, exchange, curl=curl)
         return ok
 
     def expect_status(self, exchange: Exchange, expected: int | set[int], requirement: str) -> bool:
@@ -125,6 +136,14 @@ class CheckContext:
 
     def describe(self, exchange: Exchange) -> str:
         return describe(exchange, self.redactor)
+
+    def update_then_read(self) -> str | None:
+        """The check's latest PUT and the GET after it as one reproduction (None before any):
+        for a finding about what a read shows after an update."""
+        steps = [e for e in (self.last_update, self.last_read) if e is not None]
+        if not steps:
+            return None
+        return "\n".join([steps[0].curl(), *(e.curl(setup=False) for e in steps[1:])])
 
     # ---- requests -----------------------------------------------------------------------
     def create(
@@ -160,6 +179,7 @@ class CheckContext:
     def read(self, credential_id: str, role: str = "full") -> dict[str, Any]:
         """GET a credential by id: its body, or Abort with a finding."""
         exchange = self.api.request("GET", f"{CREDENTIALS}/{credential_id}", role=role)
+        self.last_read = exchange
         if exchange.status != 200 or not isinstance(exchange.body, dict):
             self.fail(
                 "reading a credential this run created must answer 200 with the credential",
@@ -171,7 +191,11 @@ class CheckContext:
         return result
 
     def update(self, credential_id: str, body: Any, role: str = "full") -> Exchange:
-        return self.api.request("PUT", f"{CREDENTIALS}/{credential_id}", json_body=body, role=role)
+        exchange = self.api.request(
+            "PUT", f"{CREDENTIALS}/{credential_id}", json_body=body, role=role
+        )
+        self.last_update, self.last_read = exchange, None
+        return exchange
 
     def update_ok(self, credential_id: str, body: Any, requirement: str) -> dict[str, Any]:
         """PUT that must succeed: its body, or Abort with a finding."""

@@ -1,8 +1,11 @@
 """pytest plugin of the contract suite (registered through the `pytest11` entry point).
 
 `pytest --credkit-base-url URL` adds one test item per check (and, for schemathesis checks, per
-operation of the spec); keys come from CREDKIT_API_KEY, CREDKIT_READONLY_API_KEY and
-CREDKIT_FOREIGN_API_KEY. The suite runs once, when the first item runs; each item then reports
+operation of the spec), with node ids `credkit/<group>::<check>[<operation>]` (so JUnit XML
+classnames are `credkit.<group>`); keys come from the environment, the same variables as
+`credkit verify` (`contracts.config.ENV_VARS`; `pytest --help` names them). Without
+CREDKIT_API_KEY, or with a value `credkit verify` would refuse, pytest stops with one usage
+error before collecting. The suite runs once, when the first item runs; each item then reports
 its own findings. Without the option the plugin does nothing, and importing it stays cheap
 (nothing of schemathesis, httpx or the runner is imported until a run is asked for).
 """
@@ -17,18 +20,32 @@ import pytest
 __all__ = ["CredkitItem", "CredkitRun", "pytest_addoption", "pytest_collection_modifyitems"]
 
 if TYPE_CHECKING:
+    from contracts.config import VerifyConfig
     from contracts.runner import RunResult
 
 _OPTION = "--credkit-base-url"
+# The same variables as `credkit verify` (contracts.config.ENV_VARS; a test keeps them equal).
+# Spelled out here so that importing the plugin imports nothing of the suite.
+_KEY_VARS = {
+    "api_key": "CREDKIT_API_KEY",
+    "readonly_api_key": "CREDKIT_READONLY_API_KEY",
+    "foreign_api_key": "CREDKIT_FOREIGN_API_KEY",
+    "secret_key": "CREDKIT_VERIFY_SECRET_KEY",
+}
+_KEYS_HELP = (
+    "Keys come from the environment: CREDKIT_API_KEY (full credential permissions; required), "
+    "CREDKIT_READONLY_API_KEY (credentials:view only), CREDKIT_FOREIGN_API_KEY (another "
+    "workspace), CREDKIT_VERIFY_SECRET_KEY (the server's encryption passphrase)."
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("credkit", "credkit contract suite")
+    group = parser.getgroup("credkit", "credkit contract suite. " + _KEYS_HELP)
     group.addoption(
         _OPTION,
         dest="credkit_base_url",
         default=None,
-        help="Run the credkit contract checks against this server root.",
+        help="Run the credkit contract checks against this server root. " + _KEYS_HELP,
     )
     group.addoption(
         "--credkit-max-examples",
@@ -58,11 +75,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def verify_config(config: pytest.Config) -> VerifyConfig:
+    """The run's configuration from the options and the environment; a `pytest.UsageError`
+    (one message, naming the variables) when the key is missing or a value is refused."""
+    from contracts.config import VerifyConfig
+    from credkit_core.errors import ConfigError
+
+    option = config.getoption
+    keys = {name: os.environ.get(var) or None for name, var in _KEY_VARS.items()}
+    if not keys["api_key"]:
+        raise pytest.UsageError(
+            f"{_OPTION} needs an API key with full credential permissions in the environment "
+            f"variable CREDKIT_API_KEY (not set). {_KEYS_HELP}"
+        )
+    try:
+        return VerifyConfig(
+            base_url=option("credkit_base_url"),
+            api_key=keys["api_key"],
+            readonly_api_key=keys["readonly_api_key"],
+            foreign_api_key=keys["foreign_api_key"],
+            secret_key=keys["secret_key"],
+            max_examples=option("credkit_max_examples"),
+            include_checks=tuple(option("credkit_checks")),
+            phases=tuple(p.strip() for p in option("credkit_phases").split(",") if p.strip()),
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(f"credkit: {exc}") from None
+
+
 class CredkitRun:
     """Runs the suite once per session, on first use."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, verify: VerifyConfig) -> None:
         self.config = config
+        self.verify = verify
         self.result: RunResult | None = None
 
     def get(self) -> RunResult:
@@ -70,22 +116,11 @@ class CredkitRun:
             from pathlib import Path
 
             from contracts.allow import load_allow
-            from contracts.config import VerifyConfig
             from contracts.runner import run
 
-            option = self.config.getoption
-            allow_path = option("credkit_allow")
-            verify = VerifyConfig(
-                base_url=option("credkit_base_url"),
-                api_key=os.environ.get("CREDKIT_API_KEY"),
-                readonly_api_key=os.environ.get("CREDKIT_READONLY_API_KEY"),
-                foreign_api_key=os.environ.get("CREDKIT_FOREIGN_API_KEY"),
-                secret_key=os.environ.get("CREDKIT_VERIFY_SECRET_KEY"),
-                max_examples=option("credkit_max_examples"),
-                include_checks=tuple(option("credkit_checks")),
-                phases=tuple(p.strip() for p in option("credkit_phases").split(",") if p.strip()),
-            )
-            self.result = run(verify, allow=load_allow(Path(allow_path)) if allow_path else None)
+            allow_path = self.config.getoption("credkit_allow")
+            allow = load_allow(Path(allow_path)) if allow_path else None
+            self.result = run(self.verify, allow=allow)
         return self.result
 
 
@@ -129,19 +164,25 @@ def pytest_collection_modifyitems(
         return
     from contracts.access import operations
     from contracts.checks import select_checks
+    from credkit_core.errors import ConfigError
 
-    runner = CredkitRun(config)
+    runner = CredkitRun(config, verify_config(config))
     labels = [op.label for op in operations()]
-    for item in select_checks(config.getoption("credkit_checks"), ()):
+    try:
+        selected = select_checks(config.getoption("credkit_checks"), ())
+    except ConfigError as exc:
+        raise pytest.UsageError(f"credkit: {exc}") from None
+    for item in selected:
         targets: list[str | None] = list(labels) if item.kind == "schema" else [None]
         for operation in targets:
-            name = (
-                f"credkit[{item.name}]"
-                if operation is None
-                else f"credkit[{item.name}][{operation}]"
-            )
+            name = item.name if operation is None else f"{item.name}[{operation}]"
             items.append(
                 CredkitItem.from_parent(
-                    session, name=name, check=item.name, operation=operation, runner=runner
+                    session,
+                    name=name,
+                    nodeid=f"credkit/{item.group}::{name}",
+                    check=item.name,
+                    operation=operation,
+                    runner=runner,
                 )
             )

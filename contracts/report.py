@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import tempfile
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -12,10 +16,20 @@ from rich.markup import escape
 from rich.table import Table
 
 from contracts.checks import Finding
+from contracts.config import ENV_VARS
 from contracts.runner import RunResult
 from credkit_core import __version__
+from credkit_core.errors import ConfigError
 
-__all__ = ["REPORT_SCHEMA_VERSION", "print_console", "to_json", "write_json", "write_junit"]
+__all__ = [
+    "REPORT_SCHEMA_VERSION",
+    "check_output_path",
+    "print_console",
+    "to_json",
+    "write_bodies",
+    "write_json",
+    "write_junit",
+]
 
 REPORT_SCHEMA_VERSION = 1
 _STYLE = {
@@ -54,6 +68,7 @@ def to_json(result: RunResult) -> dict[str, Any]:
         "exitCode": result.exit_code,
         "abortReason": result.abort_reason,
         "durationSeconds": round(result.seconds, 3),
+        "requests": result.requests,
         "summary": summary,
         "checks": [
             {
@@ -62,7 +77,7 @@ def to_json(result: RunResult) -> dict[str, Any]:
                 "requirement": o.check.requirement,
                 "status": o.status,
                 "reason": o.reason,
-                "durationSeconds": round(o.seconds, 3),
+                "durationSeconds": None if o.seconds is None else round(o.seconds, 3),
                 "findings": [_finding(f) for f in o.findings],
             }
             for o in result.outcomes
@@ -70,6 +85,43 @@ def to_json(result: RunResult) -> dict[str, Any]:
         "setupFindings": [_finding(f) for f in result.setup_findings],
         "cleanup": {"created": result.created, "leftovers": list(result.leftovers)},
     }
+
+
+def check_output_path(path: Path, option: str) -> None:
+    """Before a run: `path` can be written (its directory exists and takes a new file), so a
+    report that cannot be written stops the run before it starts (exit 2), not after it. The
+    probe file is removed again."""
+    target = path.expanduser()
+    directory = target.parent
+    if target.is_dir():
+        raise ConfigError(f"{option} {path} is a directory; give a file name, e.g. {path}/x.")
+    if not directory.is_dir():
+        raise ConfigError(
+            f"{option} {path}: the directory {directory} does not exist; create it first "
+            f"(mkdir -p {directory})."
+        )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".credkit-probe-", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+        if target.exists() and not os.access(target, os.W_OK):
+            raise PermissionError(f"{target} is read-only")
+    except OSError as exc:
+        raise ConfigError(
+            f"{option} {path}: cannot write there ({exc.strerror or exc}); pick a writable "
+            "directory."
+        ) from None
+
+
+def write_bodies(result: RunResult, directory: Path) -> list[Path]:
+    """Write the large request bodies the reproductions read (`--data-binary @name`) into
+    `directory` (beside the report); the paths written."""
+    written = []
+    for name, data in result.bodies.items():
+        path = directory / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
 
 
 def write_json(result: RunResult, path: Path) -> None:
@@ -91,12 +143,10 @@ def write_junit(result: RunResult, path: Path) -> None:
     )
     for o in result.outcomes:
         case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=f"credkit.{o.check.group}",
-            name=o.check.name,
-            time=f"{o.seconds:.3f}",
+            suite, "testcase", classname=f"credkit.{o.check.group}", name=o.check.name
         )
+        if o.seconds is not None:  # a schemathesis check has no time of its own
+            case.set("time", f"{o.seconds:.3f}")
         text = "\n\n".join(_finding_text(f) for f in o.findings)
         if o.status == "failed":
             ET.SubElement(case, "failure", message=o.check.requirement).text = text
@@ -129,8 +179,16 @@ def _finding_text(f: Finding) -> str:
     return "\n".join(lines)
 
 
-def print_console(result: RunResult, console: Console) -> None:
-    """The summary table, then each failure with what to do about it."""
+def print_console(result: RunResult, console: Console, *, bodies_dir: Path | None = None) -> None:
+    """The summary table, then each failure with what to do about it, the skipped checks and
+    the verdict. A run stopped before any check (wrong target, keys refused) is one line."""
+    if result.abort_reason and not result.outcomes and not result.setup_findings:
+        console.print(
+            f"[bold red]credkit {result.mode} could not proceed:[/] "
+            f"{escape(result.abort_reason)} (exit {result.exit_code})",
+            soft_wrap=True,
+        )
+        return
     table = Table(title=f"credkit {result.mode} — {result.base_url} (run {result.run_id})")
     for column in ("check", "result", "count"):
         table.add_column(column)
@@ -150,12 +208,20 @@ def print_console(result: RunResult, console: Console) -> None:
     allowed = [f for o in result.outcomes for f in o.findings if f.allowed]
     if allowed:
         console.print(f"[yellow]{len(allowed)} allowed deviation(s)[/] (listed in the allow file).")
+    if result.bodies:
+        where = (
+            f"written to {bodies_dir}"
+            if bodies_dir is not None
+            else "not saved: give --report or --junit-xml to have them written beside it"
+        )
+        console.print(f"{len(result.bodies)} request body file(s) for the reproductions {where}.")
     if result.leftovers:
         console.print(
             f"[bold red]Cleanup failed:[/] left behind credential ids {', '.join(result.leftovers)}"
         )
     if result.abort_reason:
         console.print(f"[bold red]Could not proceed:[/] {escape(result.abort_reason)}")
+    _print_skipped(result, console)
     verdict = {
         0: "[green]all checks passed or allowed[/]",
         1: "[bold red]contract violations found[/]",
@@ -166,4 +232,36 @@ def print_console(result: RunResult, console: Console) -> None:
         verdict = "[yellow]nothing was checked: every selected check was skipped[/]"
     elif skipped:
         verdict += f" ({skipped} skipped)"
-    console.print(f"{verdict} in {result.seconds:.1f}s (exit {result.exit_code})")
+    console.print(
+        f"{verdict} in {result.seconds:.1f}s, {result.requests:,} requests sent "
+        f"(exit {result.exit_code})"
+    )
+
+
+_OPTION = re.compile(r"--[a-z-]+")
+
+
+def _print_skipped(result: RunResult, console: Console) -> None:
+    """Which checks were skipped and what would enable them, grouped by reason."""
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for o in result.outcomes:
+        if o.status == "skipped":
+            by_reason[o.reason or "skipped"].append(o.check.name)
+    if not by_reason:
+        return
+    total = sum(len(names) for names in by_reason.values())
+    console.print(
+        f"[bold yellow]{total} check(s) skipped[/] — not verified "
+        "(--fail-on-skip makes a skip exit 2):"
+    )
+    for reason, names in by_reason.items():
+        console.print(f"  [yellow]{escape(_with_env(reason))}:[/] {', '.join(names)}")
+
+
+def _with_env(reason: str) -> str:
+    """`needs --readonly-api-key` → `needs --readonly-api-key (CREDKIT_READONLY_API_KEY)`."""
+    variables = {"--" + name.replace("_", "-"): var for name, var in ENV_VARS.items()}
+    return _OPTION.sub(
+        lambda m: f"{m.group(0)} ({variables[m.group(0)]})" if m.group(0) in variables else m[0],
+        reason,
+    )

@@ -7,6 +7,8 @@ failure, an exception, Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import itertools
+import json
+import re
 import signal
 import threading
 import time
@@ -21,15 +23,17 @@ from contracts.allow import AllowList
 from contracts.checks import Abort, Check, Finding, SetupRefused, Skip, select_checks
 from contracts.cleanup import cleanup
 from contracts.client import CREDENTIALS, Api, Exchange, SafetyError, Unreachable
-from contracts.config import VerifyConfig
+from contracts.config import ENV_VARS, VerifyConfig
 from contracts.context import CheckContext
-from contracts.safety import IdTracker, Redactor, new_run_id
+from contracts.safety import IdTracker, Redactor, body_files, new_run_id
 from credkit_core.catalog import default_catalog
 
 __all__ = ["Outcome", "RunResult", "run"]
 
 # progress(event, detail): ("check", name) | ("schema", operation label) | ("cleanup", count)
+# | ("requests", "<requests sent>/<findings so far>"), at most about once a second
 Progress = Callable[[str, str], None]
+PING = "/api/v1/ping"
 
 
 @dataclass(slots=True)
@@ -38,7 +42,9 @@ class Outcome:
     status: str  # passed | failed | allowed | skipped | error
     findings: list[Finding] = field(default_factory=list)
     reason: str | None = None
-    seconds: float = 0.0
+    # the check's own time; None for schemathesis checks (they share one phase, whose time
+    # is not any one check's)
+    seconds: float | None = 0.0
 
 
 @dataclass(slots=True)
@@ -53,6 +59,10 @@ class RunResult:
     setup_findings: list[Finding] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     created: int = 0
+    requests: int = 0  # every request the run sent (its own and schemathesis')
+    # request bodies too large for a reproduction's command line, by the file name its curl
+    # reads them from (`--data-binary @name`); scrubbed like every other output
+    bodies: dict[str, bytes] = field(default_factory=dict)
 
     def failures(self) -> list[Finding]:
         found = [f for o in self.outcomes for f in o.findings if not f.allowed]
@@ -77,24 +87,28 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _preflight(ctx: CheckContext) -> None:
+    """Before any check: a key is given, the target is the credentials API, the keys work."""
     config = ctx.config
     if not config.api_key:
         raise SetupRefused(
-            "no --api-key (or CREDKIT_API_KEY) given: the suite needs a key with full "
+            f"no --api-key (or {ENV_VARS['api_key']}) given: the suite needs a key with full "
             "credential permissions"
         )
-    for role, option in (
-        ("full", "--api-key"),
-        ("readonly", "--readonly-api-key"),
-        ("foreign", "--foreign-api-key"),
+    for role, name in (
+        ("full", "api_key"),
+        ("readonly", "readonly_api_key"),
+        ("foreign", "foreign_api_key"),
     ):
         if config.key_for(role) is None:
             continue
         exchange = ctx.api.request("GET", CREDENTIALS, role=role)
+        if role == "full" and not _is_listing(exchange):
+            _judge_target(ctx, exchange)
+        option = "--" + name.replace("_", "-")
         if exchange.status in (401, 403) and (role == "full" or exchange.status == 401):
             raise SetupRefused(
-                f"the {option} was refused: GET {config.base_url}{CREDENTIALS} "
-                f"answered {exchange.status}"
+                f"the {option} ({ENV_VARS[name]}) was refused: GET {config.base_url}"
+                f"{CREDENTIALS} answered {_glimpse(exchange)}"
             )
         if exchange.status >= 500:
             ctx.fail(
@@ -104,16 +118,83 @@ def _preflight(ctx: CheckContext) -> None:
             )
 
 
+def _is_listing(exchange: Exchange) -> bool:
+    return exchange.status == 200 and isinstance(exchange.body, list)
+
+
+def _is_pong(exchange: Exchange) -> bool:
+    return exchange.status == 200 and exchange.content.strip() == b"pong"
+
+
+def _judge_target(ctx: CheckContext, listing: Exchange) -> None:
+    """The full key's listing is not a JSON array: is this the credentials API at all?
+
+    It is when `GET /api/v1/ping` answers `pong` (Flowise and the mock, both profiles; the
+    ping needs no key) and the listing is a refusal (401/403: the key), a 5xx (the server's
+    fault, reported) or JSON (a malformed listing, reported by the checks). Anything else — a
+    path prefix the server does not have (`/api/v1/api/v1/...`), another web server, Flowise's
+    UI page that answers unknown routes with 200 text/html — is not: the run stops, exit 2."""
+    ping = ctx.api.request("GET", PING, role=None)
+    if _is_pong(ping) and (
+        listing.status in (401, 403) or listing.status >= 500 or listing.body is not None
+    ):
+        return
+    base = ctx.config.base_url
+    hint = (
+        " Drop the trailing /api/v1: --base-url is the server root."
+        if base.rstrip("/").endswith("/api/v1")
+        else " --base-url is the server root, e.g. http://127.0.0.1:3000 or https://host/flowise."
+    )
+    raise SetupRefused(
+        ctx.redactor(
+            f"{base} is not the Flowise credentials API: GET {base}{CREDENTIALS} answered "
+            f"{_glimpse(listing)} (expected a JSON array), and GET {base}{PING} answered "
+            f"{_glimpse(ping)}{'' if _is_pong(ping) else ' (expected pong)'}.{hint}"
+        )
+    )
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def _glimpse(exchange: Exchange) -> str:
+    """`404 text/html ("Error response")`: the status, media type and a few words of the body
+    (a JSON body with its data values masked; an HTML page by its title)."""
+    media = exchange.headers.get("content-type", "no Content-Type").split(";")[0].strip()
+    if exchange.body is not None:
+        from contracts.safety import mask_body
+
+        text = json.dumps(mask_body(exchange.body), ensure_ascii=False)
+        if isinstance(exchange.body, list):
+            text = f"a JSON array of {len(exchange.body)} items"
+    else:
+        title = _TITLE.search(exchange.content[:4096])
+        raw = title.group(1) if title else exchange.content[:200]
+        text = " ".join(raw.decode("utf-8", "replace").split())
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{exchange.status} {media}" + (f" ({text!r})" if text else " (empty body)")
+
+
 def _observer(
     ctx: CheckContext,
     passive: list[Check],
     bucket: dict[str, dict[tuple[str, str], Finding]],
     judged: dict[str, int],
+    sent: list[int],
+    tick: Callable[[], None],
 ) -> Callable[[Exchange], None]:
-    """Show each exchange to the passive checks that judge it; count what each one judged."""
+    """Show each exchange to the passive checks that judge it; count what each one judged and
+    (in `sent[0]`) every exchange. The preflight's exchanges are counted, not judged: a run
+    that cannot start reports no findings about a target that may not be the API at all."""
     lock = threading.Lock()
 
     def observe(exchange: Exchange) -> None:
+        with lock:
+            sent[0] += 1
+        tick()
+        if ctx.check_name == "setup":
+            return
         for item in passive:
             assert item.observe is not None
             if item.judges is not None and not item.judges(ctx, exchange):
@@ -139,6 +220,7 @@ def _observer(
 def _run_active(ctx: CheckContext, item: Check) -> Outcome:
     assert item.run is not None
     ctx.check_name, ctx.findings = item.name, []
+    ctx.last_update = ctx.last_read = None
     started = time.monotonic()
     status, reason = "passed", None
     try:
@@ -178,16 +260,19 @@ def run(
     passive = [c for c in selected if c.kind == "passive" and all(config.has(n) for n in c.needs)]
     bucket: dict[str, dict[tuple[str, str], Finding]] = {c.name: {} for c in passive}
     judged = dict.fromkeys(bucket, 0)
-    ctx.api.observers.append(_observer(ctx, passive, bucket, judged))
+    sent = [0]
+    tick = _ticker(notify, sent, bucket, ctx)
+    ctx.api.observers.append(_observer(ctx, passive, bucket, judged, sent, tick))
     outcomes: list[Outcome] = []
     abort: str | None = None
     setup: list[Finding] = []
+    preflight_passed = False
     try:
         with _sigterm_as_interrupt():
             try:
                 ctx.check_name = "setup"
                 _preflight(ctx)
-                setup = list(ctx.findings)
+                setup, preflight_passed = list(ctx.findings), True
                 _run_all(ctx, selected, mode, notify, outcomes)
             except (SetupRefused, Unreachable) as exc:
                 abort = ctx.redactor(str(exc))
@@ -202,7 +287,9 @@ def run(
     finally:
         ctx.api.close()
     done = {o.check.name for o in outcomes}
-    for item in selected:
+    for item in selected:  # (none when the preflight stopped the run: nothing was checked)
+        if not preflight_passed:
+            break
         if item.kind == "passive" and item.name in bucket and item.name not in done:
             outcomes.append(_passive_outcome(item, list(bucket[item.name].values()), judged))
     _finish(outcomes, allow)
@@ -217,9 +304,42 @@ def run(
         setup_findings=setup,
         leftovers=leftovers,
         created=len(tracker.created()),
+        requests=sent[0],
     )
-    result.exit_code = _exit_code(result)
+    curls = "\n".join(f.curl or "" for f in result.failures() + _allowed(outcomes))
+    result.bodies = {
+        name: ctx.redactor(data.decode("utf-8", "surrogateescape")).encode(
+            "utf-8", "surrogateescape"
+        )
+        for name, data in body_files(curls).items()
+    }
+    result.exit_code = _exit_code(result, fail_on_skip=config.fail_on_skip)
     return result
+
+
+def _allowed(outcomes: list[Outcome]) -> list[Finding]:
+    return [f for o in outcomes for f in o.findings if f.allowed]
+
+
+def _ticker(
+    notify: Progress,
+    sent: list[int],
+    bucket: dict[str, dict[tuple[str, str], Finding]],
+    ctx: CheckContext,
+) -> Callable[[], None]:
+    """Called on every exchange: a ("requests", "<sent>/<findings>") event at most once a
+    second (findings so far: the current check's, the passive checks' and schemathesis')."""
+    last = [0.0]
+
+    def tick() -> None:
+        now = time.monotonic()
+        if now - last[0] < 1.0:
+            return
+        last[0] = now
+        found = len(ctx.findings) + sum(len(b) for b in bucket.values()) + ctx.schema_findings
+        notify("requests", f"{sent[0]}/{found}")
+
+    return tick
 
 
 def _passive_outcome(item: Check, findings: list[Finding], judged: dict[str, int]) -> Outcome:
@@ -253,7 +373,6 @@ def _run_all(
         deadline = time.monotonic() + ctx.config.duration if ctx.config.duration else None
         findings: list[Finding] = []
         error: str | None = None
-        started = time.monotonic()
         try:
             for round_ in itertools.count():
                 remaining = deadline - time.monotonic() if deadline else None
@@ -272,11 +391,10 @@ def _run_all(
             raise
         except Exception as exc:
             error = ctx.redactor(f"{type(exc).__name__}: {exc}")
-        seconds = time.monotonic() - started
         for item in schema:
             mine = _dedupe([f for f in findings if f.check == item.name])
             status = "error" if error and not mine else ("failed" if mine else "passed")
-            outcomes.append(Outcome(item, status, mine, error, seconds))
+            outcomes.append(Outcome(item, status, mine, error, None))
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -301,9 +419,13 @@ def _finish(outcomes: list[Outcome], allow: AllowList | None) -> None:
             outcome.status = "failed"
 
 
-def _exit_code(result: RunResult) -> int:
+def _exit_code(result: RunResult, *, fail_on_skip: bool = False) -> int:
+    """0 conforms; 1 violates (or a check errored); 2 could not run: aborted, left credentials
+    behind, or (with `fail_on_skip`) skipped a check."""
     if result.abort_reason is not None:
         return 2
     if result.failures() or any(o.status == "error" for o in result.outcomes):
         return 1
-    return 2 if result.leftovers else 0
+    if result.leftovers:
+        return 2
+    return 2 if fail_on_skip and any(o.status == "skipped" for o in result.outcomes) else 0

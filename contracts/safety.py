@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import random
+import re
 import shlex
 import threading
 import uuid
@@ -24,12 +26,15 @@ from typing import Any
 
 __all__ = [
     "ABSENT_PREFIX",
+    "BODY_FILE_LIMIT",
     "MASK",
     "IdTracker",
     "Made",
     "Redactor",
     "absent_id",
     "base64_cores",
+    "body_file",
+    "body_files",
     "curl",
     "is_absent_id",
     "mask_body",
@@ -38,6 +43,11 @@ __all__ = [
 ]
 
 ABSENT_PREFIX = "credkit-absent-"
+# A reproduction's body longer than this goes to a file beside the report (`--data-binary
+# @credkit-body-<hash>.bin`) instead of the command line, whole and byte for byte.
+BODY_FILE_LIMIT = 2000
+_BODY_FILES: dict[str, bytes] = {}
+_BODY_LOCK = threading.Lock()
 MASK = "***"
 _NAME_PREFIX = "credkit-verify-"
 
@@ -229,15 +239,36 @@ def curl(
         parts += ["-H", shlex.quote(f"{name}: {value}")]
     if content_type is not None:
         parts += ["-H", shlex.quote(f"Content-Type: {content_type}")]
+    data: bytes | None = None
     if body is not None:
-        text = json.dumps(mask_body(body), ensure_ascii=False)
-        parts += ["--data-raw", shlex.quote(text)]
+        data = json.dumps(mask_body(body), ensure_ascii=False).encode()
     elif raw_body is not None:
-        text = raw_body.decode("utf-8", "replace")
-        if len(text) > 200:
-            text = text[:200] + "..."
-        parts += ["--data-raw", shlex.quote(text)]
+        data = raw_body
+    if data is not None and len(data) > BODY_FILE_LIMIT:
+        name = body_file(data)
+        lines.append(
+            f"# the {len(data):,}-byte body is in {name}, written beside the report: "
+            "run this in that directory"
+        )
+        parts += ["--data-binary", "@" + name]
+    elif data is not None:
+        parts += ["--data-raw", shlex.quote(data.decode("utf-8", "replace"))]
     return "\n".join([*lines, " ".join(parts)])
+
+
+def body_file(data: bytes) -> str:
+    """The file name a reproduction uses for `data` (remembered for `body_files`)."""
+    name = f"credkit-body-{hashlib.sha256(data).hexdigest()[:16]}.bin"
+    with _BODY_LOCK:
+        _BODY_FILES.setdefault(name, data)
+    return name
+
+
+def body_files(text: str) -> dict[str, bytes]:
+    """The bodies that the reproductions in `text` read from files, by file name."""
+    names = set(re.findall(r"credkit-body-[0-9a-f]{16}\.bin", text))
+    with _BODY_LOCK:
+        return {name: _BODY_FILES[name] for name in sorted(names) if name in _BODY_FILES}
 
 
 def _in_dquotes(text: str) -> str:

@@ -37,12 +37,6 @@ EXPECTED_ACCEPTANCE = ["2xx", "401", "403", "404"]
 _RUN_LOCK = threading.Lock()  # schemathesis' before_call hook is process-global
 
 
-def _rate(rate: float) -> str:
-    if rate >= 1:
-        return f"{int(rate)}/s"
-    return f"{max(1, int(rate * 60))}/m" if rate * 60 >= 1 else f"{max(1, int(rate * 3600))}/h"
-
-
 def schemathesis_config(
     ctx: CheckContext,
     checks: Iterable[str],
@@ -77,7 +71,7 @@ def schemathesis_config(
     if config.seed is not None:  # a later round of `fuzz` explores new ground
         data["seed"] = config.seed + round_
     if config.rate_limit:
-        data["rate-limit"] = _rate(config.rate_limit)
+        data["rate-limit"] = config.rate_limit  # as given: `90/m` (see parse_rate_limit)
     if max_time is not None:
         data["max-time"] = max(1, int(max_time))
     return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -95,14 +96,36 @@ def collect(
                 if interaction is not None and interaction.response is not None
                 else None
             )
+            ctx.schema_findings += 1
             findings[key] = Finding(
                 check=node.name,
                 operation=operation,
                 requirement=SCHEMA_CHECKS.get(node.name, failure.title),
-                observed=ctx.redactor(f"{failure.title}: {failure.message}".strip()[:600]),
+                observed=ctx.redactor(_observed(failure, interaction)),
                 curl=_case_curl(ctx, case, deleted_first=node.name == "use_after_free"),
                 status=status,
             )
+
+
+def _observed(failure: Any, interaction: Any) -> str:
+    """`Server error (received 500 application/json): ...`: schemathesis' title and message,
+    with the status (and media type) received when the message does not already say it."""
+    message = " ".join(str(failure.message or "").split())
+    response = getattr(interaction, "response", None)
+    received = ""
+    if response is not None:
+        status = str(response.status_code)
+        media = _media_type(response)
+        if not re.search(rf"\b{status}\b", message):
+            received = f" (received {status}{' ' + media if media else ''})"
+    text = f"{failure.title}{received}" + (f": {message}" if message else "")
+    return text[:600]
+
+
+def _media_type(response: Any) -> str:
+    values = response.headers.get("content-type") or response.headers.get("Content-Type") or []
+    value = values[0] if isinstance(values, list) and values else values
+    return str(value).split(";")[0].strip() if value else ""
 
 
 def network_finding(
@@ -112,6 +135,7 @@ def network_finding(
     kind = type(event.value).__name__
     key = (SERVER_RESPONDS, label, kind)
     if key not in findings:
+        ctx.schema_findings += 1
         findings[key] = Finding(
             check=SERVER_RESPONDS,
             operation=label,

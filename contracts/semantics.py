@@ -45,18 +45,21 @@ def _compare(
                 requirement,
                 f"{exchange_note}: key {key!r} is missing from plainDataObj",
                 operation="GET /api/v1/credentials/{id}",
+                curl=ctx.update_then_read(),
             )
         elif value is not None and got[key] != value:
             ctx.fail(
                 requirement,
                 f"{exchange_note}: {key!r} is {got[key]!r}, expected {value!r}",
                 operation="GET /api/v1/credentials/{id}",
+                curl=ctx.update_then_read(),
             )
         elif value is None and got[key] is not None:
             ctx.fail(
                 requirement,
                 f"{exchange_note}: {key!r} should be null",
                 operation="GET /api/v1/credentials/{id}",
+                curl=ctx.update_then_read(),
             )
 
 
@@ -79,7 +82,10 @@ def name_only(ctx: CheckContext) -> None:
     ctx.update_ok(created["id"], {"name": new_name}, "a PUT with only `name` must succeed (200)")
     got = ctx.read(created["id"])
     ctx.expect(
-        got.get("name") == new_name, REQ_NAME, f"GET shows name {got.get('name')!r} after renaming"
+        got.get("name") == new_name,
+        REQ_NAME,
+        f"GET shows name {got.get('name')!r} after renaming",
+        curl=ctx.update_then_read(),
     )
     shown = got.get("plainDataObj") or {}
     _compare(
@@ -93,6 +99,7 @@ def name_only(ctx: CheckContext) -> None:
         secret_key in shown,
         REQ_NAME,
         f"after a name-only PUT, password input {secret_key!r} is gone from GET",
+        curl=ctx.update_then_read(),
     )
 
 
@@ -114,6 +121,7 @@ def values_only(ctx: CheckContext) -> None:
         got.get("name") == created["name"],
         "A PUT with only `plainDataObj` keeps the stored name.",
         f"name became {got.get('name')!r} (was {created['name']!r})",
+        curl=ctx.update_then_read(),
     )
     _compare(
         ctx,
@@ -156,9 +164,13 @@ def partial_merge(ctx: CheckContext) -> None:
             REQ_MERGE,
             f"nested object was merged, not replaced: keys {sorted(shown['nested'])}",
             operation="PUT /api/v1/credentials/{id}",
+            curl=ctx.update_then_read(),
         )
     ctx.expect(
-        secret_key in shown, REQ_MERGE, f"password input {secret_key!r} is gone after a partial PUT"
+        secret_key in shown,
+        REQ_MERGE,
+        f"password input {secret_key!r} is gone after a partial PUT",
+        curl=ctx.update_then_read(),
     )
 
 
@@ -181,6 +193,7 @@ def stored_exact(ctx: CheckContext) -> None:
         stored == model,
         "create stores plainDataObj exactly",
         f"decrypted create answer differs in keys {_diff(stored, model)}",
+        curl=ctx.update_then_read(),
     )
     steps: list[dict[str, Any]] = [
         {"name": created["name"] + "-x"},
@@ -199,6 +212,7 @@ def stored_exact(ctx: CheckContext) -> None:
             REQ_EXACT,
             f"after PUT with keys {sorted(body)}: "
             f"stored data differs in keys {_diff(stored, model)}",
+            curl=ctx.update_then_read(),
         )
 
 
@@ -238,11 +252,13 @@ def marker_keeps_stored(ctx: CheckContext) -> None:
         "echoing GET's plainDataObj back must succeed (200)",
     )
     again = ctx.read(created["id"]).get("plainDataObj") or {}
-    ctx.expect(
-        again == (echoed.get("plainDataObj") or {}),
-        REQ_MARKER,
-        "GET differs after echoing GET's plainDataObj back into a PUT",
-    )
+    if again != (echoed.get("plainDataObj") or {}):
+        ctx.fail(
+            REQ_MARKER,
+            "GET differs after echoing GET's plainDataObj back into a PUT",
+            operation="GET /api/v1/credentials/{id}",
+            curl=ctx.update_then_read(),
+        )
 
 
 REQ_MARKER_SECRET = "The marker sent for a password input keeps the stored secret (decrypted data)."
@@ -269,6 +285,7 @@ def marker_keeps_secret(ctx: CheckContext) -> None:
         stored.get(secret_key) == secret,
         REQ_MARKER_SECRET,
         f"the stored {secret_key!r} is no longer the secret written (it was replaced)",
+        curl=ctx.update_then_read(),
     )
 
 
@@ -300,7 +317,10 @@ def masked_url_keeps_stored(ctx: CheckContext) -> None:
     created, key, _url, masked, _answer = _url_roundtrip(ctx)
     after = (ctx.read(created["id"]).get("plainDataObj") or {}).get(key)
     ctx.expect(
-        after == masked, REQ_URL, f"GET showed {masked!r} before echoing it back, {after!r} after"
+        after == masked,
+        REQ_URL,
+        f"GET showed {masked!r} before echoing it back, {after!r} after",
+        curl=ctx.update_then_read(),
     )
 
 
@@ -317,4 +337,5 @@ def masked_url_keeps_password(ctx: CheckContext) -> None:
         stored == url,
         REQ_URL_SECRET,
         "the stored url's password is no longer the one written (bullets stored?)",
+        curl=ctx.update_then_read(),
     )

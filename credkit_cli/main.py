@@ -79,7 +79,10 @@ def spec_validate(path: Path | None) -> None:
 
 @cli.group()
 def fixtures() -> None:
-    """Generate and check fixture files (seed data for `credkit serve --fixtures`)."""
+    """Generate and check fixture files: seed data for `credkit serve`.
+
+    A fixture file is what `credkit serve --fixtures FILE` loads.
+    """
 
 
 @fixtures.command("generate")

@@ -137,7 +137,10 @@ def serve(
     profile: str,
     validate_responses: bool,
 ) -> None:
-    """Run the mock server (every option is also a CREDKIT_<NAME> environment variable)."""
+    """Run the mock server.
+
+    Every option is also a CREDKIT_<NAME> environment variable (shown with each option).
+    """
     import mockserver
 
     config = Config(

@@ -44,7 +44,7 @@ def test_list_checks_needs_no_server() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "--base-url is required"),
+        ((), "--base-url (or CREDKIT_BASE_URL) is required"),
         (("--base-url", "ftp://x"), "is not an http(s) URL"),
         (("--base-url", "http://127.0.0.1:1", "--rate-limit", "fast"), "is not a rate"),
         (
@@ -82,7 +82,8 @@ def test_unreachable_server_exits_2(mock_url: str) -> None:
         "update-response-id",
     )
     assert code == 2
-    assert "Could not proceed" in output
+    assert "could not proceed" in output and "ConnectError" in output
+    assert len(output.strip().splitlines()) == 1
 
 
 def test_verify_writes_reports_and_never_prints_keys(mock_url: str, tmp_path: Path) -> None:

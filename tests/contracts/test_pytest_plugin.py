@@ -62,8 +62,8 @@ def test_items_per_check_and_operation(
     result.assert_outcomes(passed=9, skipped=1)
     result.stdout.fnmatch_lines(
         [
-            "*credkit?update-partial-merge? PASSED*",
-            "*credkit?status_code_conformance??PUT /api/v1/credentials/{id}? PASSED*",
+            "credkit/update-semantics::update-partial-merge PASSED*",
+            "credkit/schema::status_code_conformance?PUT /api/v1/credentials/{id}? PASSED*",
         ]
     )
 

@@ -132,7 +132,8 @@ def test_refused_key_exits_2(mock_url: str, make_config: Callable[..., VerifyCon
         make_config(mock_url, api_key="credkit-not-a-key", include_checks=("update-response-id",))
     )
     assert result.exit_code == 2
-    assert "--api-key was refused" in (result.abort_reason or "")
+    assert "--api-key (CREDKIT_API_KEY) was refused" in (result.abort_reason or "")
+    assert result.outcomes == []  # nothing was checked: no passive check judged the refusal
     assert "credkit-not-a-key" not in (result.abort_reason or "")
 
 

@@ -131,7 +131,7 @@ def test_client_refuses_ids_it_did_not_create() -> None:
 def test_client_honours_the_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     sleeps: list[float] = []
     monkeypatch.setattr("contracts.client.time.sleep", sleeps.append)
-    config = VerifyConfig(base_url="http://127.0.0.1:1", api_key="k" * 8, rate_limit=2.0)
+    config = VerifyConfig(base_url="http://127.0.0.1:1", api_key="k" * 8, rate_limit="2/s")
     api = Api(config, IdTracker(), transport=httpx.MockTransport(lambda r: httpx.Response(200)))
     for _ in range(3):
         api.request("GET", "/api/v1/credentials")
