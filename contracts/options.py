@@ -4,9 +4,9 @@ Where the server is and who the run is (`--base-url`, the three keys, `--secret-
 same variables in both commands and the pytest plugin (`contracts.config.ENV_VARS`); every other
 option reads `CREDKIT_VERIFY_<NAME>` (verify) or `CREDKIT_FUZZ_<NAME>` (fuzz). `--help` names
 each. A list option given in a variable takes items separated by commas and/or whitespace
-(`credkit_core.envvars.parse_list`, as the mock's `CREDKIT_CORS_ORIGIN`); `--header` takes one header per line (values may hold spaces
-and commas). `--list-checks` has no variable on purpose: set in a CI environment it would turn
-every run into a listing that exits 0.
+(`credkit_core.envvars.parse_list`, as the mock's `CREDKIT_CORS_ORIGIN`); `--header` takes one
+header per line (values may hold spaces and commas). `--list-checks` has no variable on
+purpose: set in a CI environment it would turn every run into a listing that exits 0.
 """
 
 from __future__ import annotations

@@ -95,3 +95,15 @@ def test_bundled_data_is_found_from_any_directory(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_command_summaries_are_whole_sentences() -> None:
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=80)
+    assert result.exit_code == 0
+    listing = result.output.split("Commands:\n", 1)[1]
+    for name, command in cli.commands.items():
+        [line] = [row for row in listing.splitlines() if row.split()[:1] == [name]]
+        summary = line.split(None, 1)[1]
+        assert not summary.endswith("..."), line
+        assert summary == command.get_short_help_str(limit=1000), line
+        assert summary.endswith("."), line

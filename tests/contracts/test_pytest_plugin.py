@@ -80,3 +80,69 @@ def test_a_defect_fails_its_item(pytester: pytest.Pytester, keys_in_env: None) -
         )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*required: plainDataObj is shallow-merged*"])
+
+
+def test_without_a_key_one_usage_error_names_the_variables(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CREDKIT_API_KEY", raising=False)
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--credkit-base-url", "http://127.0.0.1:9"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = result.stderr.str()
+    assert "--credkit-base-url needs an API key" in errors and "CREDKIT_API_KEY (not set)" in errors
+    assert "CREDKIT_READONLY_API_KEY" in errors and "--api-key" not in errors
+    assert "failed" not in result.stdout.str()
+
+
+def test_a_refused_key_value_is_a_usage_error_that_does_not_show_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CREDKIT_API_KEY", "key-canary-0123456789\n")
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--credkit-base-url", "http://127.0.0.1:9"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stderr.str() + result.stdout.str()
+    assert "CREDKIT_API_KEY) contains a line break" in output
+    assert "canary" not in output
+
+
+def test_pytest_help_names_the_variables(pytester: pytest.Pytester) -> None:
+    help_text = " ".join(pytester.runpytest("-p", "no:cacheprovider", "--help").stdout.lines)
+    for variable in (
+        "CREDKIT_API_KEY",
+        "CREDKIT_READONLY_API_KEY",
+        "CREDKIT_FOREIGN_API_KEY",
+        "CREDKIT_VERIFY_SECRET_KEY",
+    ):
+        assert variable in help_text
+
+
+def test_junit_classnames_name_the_group(
+    pytester: pytest.Pytester, mock_url: str, keys_in_env: None
+) -> None:
+    from xml.etree import ElementTree as ET
+
+    result = pytester.runpytest(
+        "-p",
+        "no:cacheprovider",
+        "--junitxml=junit.xml",
+        "--credkit-base-url",
+        mock_url,
+        "--credkit-max-examples",
+        "1",
+        "--credkit-phases",
+        "examples",
+        "--credkit-check",
+        "update-response-id",
+        "--credkit-check",
+        "status_code_conformance",
+    )
+    result.assert_outcomes(passed=9)
+    cases = ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")
+    names = {(c.get("classname"), c.get("name")) for c in cases}
+    assert ("credkit.update-semantics", "update-response-id") in names
+    assert ("credkit.schema", "status_code_conformance[PUT /api/v1/credentials/{id}]") in names
+    assert all(classname for classname, _ in names)
