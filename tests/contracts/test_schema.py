@@ -80,12 +80,6 @@ def test_a_run_leaves_no_hypothesis_directory_behind(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_rate_is_given_to_schemathesis_in_its_units() -> None:
-    assert schema._rate(10) == "10/s"
-    assert schema._rate(0.5) == "30/m"
-    assert schema._rate(1 / 600) == "6/h"
-
-
 def test_fuzzing_scans_what_schemathesis_creates_and_reads_for_secrets(
     make_config: Callable[..., VerifyConfig],
 ) -> None:
