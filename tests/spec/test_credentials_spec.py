@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -189,3 +190,32 @@ def test_list_filter_is_repeatable(spec: dict[str, Any]) -> None:
     assert param["name"] == "credentialName"
     assert param["schema"]["type"] == "array"
     assert param.get("explode", True) is True
+
+
+def refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def test_refs_point_only_to_whole_components(spec: dict[str, Any]) -> None:
+    """Generators (openapi-python-client) drop models whose `$ref`s point inside a schema."""
+    whole = re.compile(r"#/components/(schemas|responses|parameters)/[A-Za-z0-9_]+")
+    found = list(refs(spec))
+    assert found
+    assert [ref for ref in found if not whole.fullmatch(ref)] == []
+    assert not whole.fullmatch("#/components/schemas/Credential/properties/id")
+
+
+def test_plain_data_obj_is_an_object_with_arbitrary_values(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    assert schemas["CredentialData"]["type"] == "object"
+    assert schemas["CredentialData"]["additionalProperties"] is True
+    for name in ("CredentialDetail", "UpdateCredentialRequest", "CreateCredentialRequest"):
+        data = schemas[name]["properties"]["plainDataObj"]
+        assert data["$ref"] == "#/components/schemas/CredentialData", name
