@@ -115,14 +115,22 @@ REQ_RO_WRITE = "A view-only key cannot create, update or delete (403), and nothi
 def readonly_cannot_write(ctx: CheckContext) -> None:
     created = ctx.create(pick_type(ctx.catalog, "password"), {"k": "v"})
     before = ctx.read(created["id"])
+    writes = []
     for op in operations():
         if op.permission in (None, "credentials:view"):
             continue
         exchange = ctx.api.request(**fill(ctx, op, created["id"], "readonly"))
+        writes.append(exchange)
         ctx.expect_status(exchange, 403, REQ_RO_WRITE)
     after = ctx.read(created["id"])
+    steps = [e for e in (*writes, ctx.last_read) if e is not None and e.made is not None]
     ctx.expect(
-        after == before, REQ_RO_WRITE, "the credential changed after writes with a view-only key"
+        after == before,
+        REQ_RO_WRITE,
+        "the credential changed after writes with a view-only key",
+        curl="\n".join([steps[0].curl(), *(e.curl(setup=False) for e in steps[1:])])
+        if steps
+        else None,
     )
 
 

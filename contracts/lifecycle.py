@@ -56,6 +56,7 @@ def immutable(ctx: CheckContext) -> None:
                         f"{view} after PUT {sorted(body)}: {field} is "
                         f"{seen.get(field)!r}, was {created.get(field)!r}",
                         operation="PUT /api/v1/credentials/{id}",
+                        curl=ctx.update_then_read(),
                     )
 
 

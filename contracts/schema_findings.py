@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from typing import Any
 
 import httpx
 
 from contracts.checks import Finding
-from contracts.client import Exchange
+from contracts.client import Exchange, path_id
 from contracts.context import CheckContext
 from contracts.safety import Made, curl
 from contracts.schema_checks import SCHEMA_CHECKS, SERVER_RESPONDS, SERVER_RESPONDS_REQUIREMENT
@@ -141,4 +143,34 @@ def network_finding(
             operation=label,
             requirement=SERVER_RESPONDS_REQUIREMENT,
             observed=ctx.redactor(f"{kind}: {str(event.value)[:300]}"),
+            curl=_request_curl(ctx, getattr(event.value, "request", None)),
         )
+
+
+def _request_curl(ctx: CheckContext, request: Any) -> str | None:
+    """The reproduction of the request a network error (a timeout, a dropped connection)
+    interrupted, from the request the exception carries (None when it carries none)."""
+    url = getattr(request, "url", None)
+    method = getattr(request, "method", None)
+    if not isinstance(url, str) or not isinstance(method, str):
+        return None
+    path = url.removeprefix(ctx.config.base_url)
+    raw = getattr(request, "body", None)
+    if isinstance(raw, str):
+        raw = raw.encode()
+    body: Any = None
+    if isinstance(raw, bytes):
+        with contextlib.suppress(ValueError, RecursionError):
+            body, raw = json.loads(raw), None
+    headers = getattr(request, "headers", None) or {}
+    content_type = headers.get("Content-Type") if raw is not None or body is not None else None
+    command = curl(
+        method,
+        url,
+        body=body,
+        raw_body=raw,
+        content_type=content_type,
+        insecure=ctx.config.insecure,
+        made=ctx.tracker.made(path_id(path.split("?", 1)[0])),
+    )
+    return ctx.redactor(command)

@@ -133,6 +133,7 @@ def _check_redacted(ctx: CheckContext, shown: dict[str, Any], expected: dict[str
                 REQ_REDACT,
                 f"plainDataObj[{key!r}] is {got!r}, expected {what}",
                 operation="GET /api/v1/credentials/{id}",
+                curl=ctx.update_then_read(),
             )
 
 
@@ -149,6 +150,7 @@ def get_redacts(ctx: CheckContext) -> None:
             REQ_REDACT,
             f"plainDataObj is {type(shown).__name__}, not an object",
             operation="GET /api/v1/credentials/{id}",
+            curl=ctx.update_then_read(),
         )
         return
     _check_redacted(

@@ -46,6 +46,20 @@ def test_defect_is_caught_by_its_check(name: str, make_config: Callable[..., Ver
     outcome = next(o for o in result.outcomes if o.check.name == defect.check)
     assert outcome.status == "failed"
     assert outcome.findings and all(f.check == defect.check for f in outcome.findings)
+    # every finding can be acted on: it comes with a reproduction, and says what was received
+    assert all(f.curl for f in outcome.findings), [f.observed for f in outcome.findings]
+    if defect.schema:
+        for f in outcome.findings:
+            assert f.status is None or str(f.status) in f.observed, f.observed
+    if name == "500-on-list-filter":  # not "Server error:" alone
+        assert all(f.observed.startswith("Server error (received 500") for f in outcome.findings)
+    if name == "stores-marker-literally":  # the PUT of the marker, then the GET that shows it
+        for f in outcome.findings:
+            lines = (f.curl or "").splitlines()
+            assert [line.split()[2] for line in lines if line.startswith("curl -X")] == [
+                "PUT",
+                "GET",
+            ], f.curl
     if name == "delete-keeps-credential":  # cleanup notices what a lying DELETE left behind
         assert result.leftovers and result.exit_code == 1
         # the reproduction makes a stand-in, deletes it as the run did, then reads it

@@ -44,6 +44,8 @@ def test_positive_data_acceptance_needs_404_for_ids_that_name_nothing(
     result = run(config)  # a valid but absent id gets the contract's 404
     assert result.exit_code == 1
     assert {f.status for f in result.failures()} == {404}
+    for finding in result.failures():  # the status received is named, not only "rejected"
+        assert "404" in finding.observed, finding.observed
 
 
 def test_ignored_auth_is_kept_because_it_catches_ignored_auth(
