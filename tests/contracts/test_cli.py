@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -124,6 +125,67 @@ def test_fuzz_stops_at_the_deadline(mock_url: str) -> None:
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started < 60
     assert "not_a_server_error" in result.output and "update-partial-merge" not in result.output
+    # progress on standard error while it runs (not a terminal here: plain lines), the count
+    # of requests in the summary
+    progress = [line for line in result.stderr.splitlines() if line.startswith("credkit fuzz: ")]
+    assert progress, result.stderr
+    assert re.fullmatch(r"credkit fuzz: [\d,]+ requests, \d+ findings, \dm\d\ds left", progress[0])
+    sent = re.search(r"([\d,]+) requests sent \(exit 0\)", result.stdout)
+    assert sent and int(sent.group(1).replace(",", "")) > 10
+
+
+def test_large_bodies_are_written_beside_the_report_and_the_curl_runs(tmp_path: Path) -> None:
+    from mockserver.app import create_app
+    from mockserver.config import Config
+    from tests.contracts.servers import serving
+
+    flowise = create_app(Config(access_log=False, log_level="warning", profile="flowise-3.1"))
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["--include-check", "malformed-json-400", "--report", str(out / "report.json")]
+    with serving(flowise) as url:  # accepts 10k-deep nesting: a finding whose body is 20 kB
+        code, output = invoke("--base-url", url, *args)
+        assert code == 1, output
+        [name] = [p.name for p in out.iterdir() if p.name.startswith("credkit-body-")]
+        assert (out / name).read_bytes() == b"[" * 10000 + b"]" * 10000
+        assert "1 request body file(s) for the reproductions written to" in " ".join(output.split())
+        report = json.loads((out / "report.json").read_text())
+        curls = [f["curl"] for c in report["checks"] for f in c["findings"] if f["curl"]]
+        big = [c for c in curls if f"--data-binary @{name}" in c]
+        assert big and not any("..." in c.split("--data-binary")[1] for c in big)
+        put = next(c for c in big if "curl -X PUT" in c)
+        if shutil.which("curl") and shutil.which("jq"):  # the reproduction runs as printed
+            replay = subprocess.run(
+                ["bash", "-c", "set -eo pipefail\n" + put],
+                cwd=out,
+                env={**os.environ, "API_KEY": KEYS["api_key"]},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert replay.returncode == 0, replay.stderr
+            assert json.loads(replay.stdout)["id"]  # the defect again: 10k-deep nesting accepted
+
+
+def test_without_a_report_large_bodies_are_not_written_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mockserver.app import create_app
+    from mockserver.config import Config
+    from tests.contracts.servers import serving
+
+    flowise = create_app(Config(access_log=False, log_level="warning", profile="flowise-3.1"))
+    monkeypatch.chdir(tmp_path)
+    with serving(flowise) as url:
+        result = CliRunner().invoke(
+            verify,
+            ["--base-url", url, "--include-check", "malformed-json-400"],
+            env=ENV_KEYS,
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 1
+        assert "not saved: give --report or --junit-xml" in " ".join(result.output.split())
+        assert list(tmp_path.iterdir()) == []
 
 
 # ---- end to end: a real `credkit serve --port 0` process -----------------------------------

@@ -118,3 +118,41 @@ def test_a_base64_leak_is_found_and_not_repeated_in_the_report(
     assert leaked.failures()[0].check == "no-secret-in-responses"
     report = json.dumps(to_json(leaked)).encode()
     assert not any(b"credkit-secret-" in blob for blob in _decoded_runs(report))
+
+
+def test_schemathesis_checks_report_no_time_of_their_own(
+    mock_url: str, make_config: Callable[..., VerifyConfig], tmp_path: Path
+) -> None:
+    checks = ("update-response-id", "status_code_conformance", "not_a_server_error")
+    result = run(make_config(mock_url, include_checks=checks, phases=("examples",)))
+    assert result.exit_code == 0
+    write_junit(result, tmp_path / "junit.xml")
+    cases = {c.get("name"): c for c in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")}
+    # the phase's time is not each check's: no time rather than the phase's, twice
+    assert cases["status_code_conformance"].get("time") is None
+    assert cases["not_a_server_error"].get("time") is None
+    own = float(cases["update-response-id"].get("time") or "nan")
+    assert 0 < own <= result.seconds
+    checks_json = {c["name"]: c for c in to_json(result)["checks"]}
+    assert checks_json["status_code_conformance"]["durationSeconds"] is None
+    assert checks_json["update-response-id"]["durationSeconds"] == round(own, 3)
+
+
+def test_skipped_checks_are_listed_at_the_end_with_what_enables_them(result: RunResult) -> None:
+    console = Console(file=io.StringIO(), width=300)
+    print_console(result, console)
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    start = next(i for i, line in enumerate(lines) if "check(s) skipped" in line)
+    assert lines[start].startswith("2 check(s) skipped — not verified")
+    listed = lines[start + 1 : start + 3]
+    assert any(
+        "needs --secret-key (CREDKIT_VERIFY_SECRET_KEY): update-marker-keeps-secret" in line
+        for line in listed
+    ), listed
+    assert any(
+        "needs --foreign-api-key (CREDKIT_FOREIGN_API_KEY): workspace-isolation" in line
+        for line in listed
+    ), listed
+    # after every finding, just before the verdict: the last thing a CI log shows
+    assert start > max(i for i, line in enumerate(lines) if "Reproduce:" in line)
+    assert lines[start + 3].startswith("contract violations found (2 skipped)")

@@ -286,3 +286,17 @@ def test_a_reproduction_still_works_after_the_run_deleted_its_credential(
     # the PUT reached the credential the reproduction made, and shows the defect again
     assert answer["id"] == "cred-000" and answer["name"].endswith("-id")
     assert state_of(app)[stand_in][0] == answer["name"]
+
+
+def test_the_run_counts_every_request_it_sent(make_config: Callable[..., VerifyConfig]) -> None:
+    seen: Seen = []
+    checks = ("update-partial-merge", "status_code_conformance")
+    with serving(recording(seen)) as url:
+        result = run(make_config(url, include_checks=checks, phases=("examples",)))
+    assert result.exit_code == 0
+    # the checks', schemathesis', the preflight's and cleanup's; not schemathesis' own probe of
+    # how the server parses odd paths, which no check sees (`GET /schemathesis-probe...`)
+    sent = [path for _, path, _ in seen if not path.startswith("/schemathesis-probe")]
+    assert len(seen) - len(sent) <= 2
+    assert result.requests == len(sent) > 10
+    assert to_json(result)["requests"] == result.requests
