@@ -159,8 +159,8 @@ class CheckContext:
         exchange = self.api.request("POST", CREDENTIALS, json_body=body)
         if exchange.status in (401, 403):
             raise SetupRefused(
-                f"creating a credential was refused with {exchange.status}: the --api-key must "
-                "hold credentials:create/view/update/delete"
+                f"creating a credential was refused with {exchange.status}: the --api-key "
+                "(CREDKIT_API_KEY) must hold credentials:create/view/update/delete"
             )
         if (
             exchange.status != 200

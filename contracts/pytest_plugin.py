@@ -121,6 +121,13 @@ class CredkitRun:
             allow_path = self.config.getoption("credkit_allow")
             allow = load_allow(Path(allow_path)) if allow_path else None
             self.result = run(self.verify, allow=allow)
+            xmlpath = getattr(self.config.option, "xmlpath", None)
+            if self.result.bodies and xmlpath:  # beside the JUnit report, as verify does
+                from contracts.report import write_bodies
+
+                directory = Path(xmlpath).expanduser().resolve().parent
+                directory.mkdir(parents=True, exist_ok=True)
+                write_bodies(self.result, directory)
         return self.result
 
 

@@ -146,3 +146,26 @@ def test_junit_classnames_name_the_group(
     assert ("credkit.update-semantics", "update-response-id") in names
     assert ("credkit.schema", "status_code_conformance[PUT /api/v1/credentials/{id}]") in names
     assert all(classname for classname, _ in names)
+
+
+def test_large_bodies_are_written_beside_the_junit_report(
+    pytester: pytest.Pytester, keys_in_env: None
+) -> None:
+    from mockserver.app import create_app
+    from mockserver.config import Config
+
+    flowise = create_app(Config(access_log=False, log_level="warning", profile="flowise-3.1"))
+    with serving(flowise) as url:  # accepts 10k-deep nesting: a finding with a 20 kB body
+        result = pytester.runpytest(
+            "-p",
+            "no:cacheprovider",
+            "--junitxml=out/junit.xml",
+            "--credkit-base-url",
+            url,
+            "--credkit-check",
+            "malformed-json-400",
+        )
+    result.assert_outcomes(failed=1)
+    [body] = (pytester.path / "out").glob("credkit-body-*.bin")
+    assert body.read_bytes() == b"[" * 10000 + b"]" * 10000
+    result.stdout.fnmatch_lines([f"*--data-binary @{body.name}*"])
