@@ -161,6 +161,9 @@ def _glimpse(exchange: Exchange) -> str:
     """`404 text/html ("Error response")`: the status, media type and a few words of the body
     (a JSON body with its data values masked; an HTML page by its title)."""
     media = exchange.headers.get("content-type", "no Content-Type").split(";")[0].strip()
+    location = exchange.headers.get("location")
+    if 300 <= exchange.status < 400 and location:  # e.g. http:// → https://: say where to
+        return f"{exchange.status} redirect to {location!r}"
     if exchange.body is not None:
         from contracts.safety import mask_body
 

@@ -300,3 +300,17 @@ def test_the_run_counts_every_request_it_sent(make_config: Callable[..., VerifyC
     assert len(seen) - len(sent) <= 2
     assert result.requests == len(sent) > 10
     assert to_json(result)["requests"] == result.requests
+
+
+def test_a_redirecting_target_is_not_the_api_and_says_where_it_points(
+    make_config: Callable[..., VerifyConfig],
+) -> None:
+    def redirect(req: Request, res: Response) -> Response:
+        return 301, [(b"location", b"https://flowise.example.invalid" + req[1].encode())], b""
+
+    with serving(Rewrite(mock(), on_response=redirect)) as url:
+        result = run(make_config(url, include_checks=("update-response-id",)))
+    assert result.exit_code == 2 and result.outcomes == []
+    reason = result.abort_reason or ""
+    assert "is not the Flowise credentials API" in reason
+    assert "answered 301 redirect to 'https://flowise.example.invalid/api/v1/credentials'" in reason
