@@ -170,9 +170,13 @@ def wait_ready(server: Server, path: str = "/api/v1/ping", timeout: float = 60.0
     raise RuntimeError(f"{server.name} did not answer {path} within {timeout:.0f} s")
 
 
-def start_credkit(*args: str, env: dict[str, str] | None = None) -> Server:
-    """`credkit serve --port 0 ARGS`; the URL is read from its banner."""
-    return start("credkit", [*credkit_command(), "serve", "--port", "0", *args], env=env)
+def start_credkit(
+    *args: str, env: dict[str, str] | None = None, command: Sequence[str] | None = None
+) -> Server:
+    """`credkit serve --port 0 ARGS` (`command`: another build's `credkit`, e.g. a baseline's);
+    the URL is read from its banner."""
+    argv = [*(command or credkit_command()), "serve", "--port", "0", *args]
+    return start("credkit", argv, env=env)
 
 
 def start_prism(prism: Path) -> Server:

@@ -19,6 +19,26 @@ def _rows(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 def table(results: dict[str, Any]) -> str:
     lines: list[str] = []
+    if "baseline" in results:
+        base = results["baseline"]
+        lines += [
+            "",
+            f"This build vs {base['other']} (PUT, wrk 32 connections, {results['rounds']} "
+            f"alternating rounds x {results['seconds']:.0f} s; ratio: median of per-round ratios)",
+        ]
+        rows = []
+        for name in ("this", "baseline", "this-quiet", "baseline-quiet"):
+            s = base[name]
+            ratio = f"{s['ratio_rps']:.3f}x" if "ratio_rps" in s else ""
+            ratio_p99 = f"{s['ratio_p99']:.3f}x" if "ratio_p99" in s else ""
+            rows.append(
+                [name, f"{s['rps']:.0f}", f"{s['p50_ms']:.2f} ms", f"{s['p99_ms']:.2f} ms",
+                 ratio, ratio_p99, str(s["errors"])]
+            )  # fmt: skip
+        lines += _rows(
+            ["server", "req/s", "p50", "p99", "req/s vs baseline", "p99 vs baseline", "errors"],
+            rows,
+        )
     if "compare" in results:
         cmp = results["compare"]
         lines += [

@@ -2,6 +2,8 @@
 
     python bench/run.py            # the full run (~5 minutes)
     python bench/run.py --quick    # a smoke run (~1.5 minutes)
+    python bench/run.py --baseline /path/to/other/venv/bin/credkit --skip compare ...
+                                   # this build against another, side by side
 
 Installs what it lacks (wrk from Debian, Prism from npm into bench/.prism), starts
 `credkit serve` and `prism mock -v silent` on free loopback ports and loads them ALTERNATELY,
@@ -82,6 +84,52 @@ def compare(wrk: str, prism: Path, rounds: int, seconds: float) -> dict[str, Any
         summary[name]["ratio_p99"] = _median([c["p99_ms"] / p["p99_ms"] for c, p in pairs])
         summary[name]["ratio_rps_rounds"] = [round(c["rps"] / p["rps"], 2) for c, p in pairs]
     return summary
+
+
+def baseline(wrk: str, other: str, rounds: int, seconds: float) -> dict[str, Any]:
+    """This build against another build's `credkit` (e.g. main before a change), as shipped
+    and with `--log-level warning`, loaded alternately round by round with the same PUT.
+    Medians per server, and the median of the per-round ratios this/other (paired)."""
+    servers = {
+        "this": procs.start_credkit(),
+        "baseline": procs.start_credkit(command=[other]),
+        "this-quiet": procs.start_credkit("--log-level", "warning"),
+        "baseline-quiet": procs.start_credkit("--log-level", "warning", command=[other]),
+    }
+    per: dict[str, list[wrkload.WrkResult]] = {name: [] for name in servers}
+    try:
+        for server in servers.values():
+            procs.wait_ready(server)
+            wrkload.run(wrk, server.url, seconds=min(3.0, seconds))  # warm-up
+        names = list(servers)
+        for index in range(rounds):
+            for name in names[index % len(names) :] + names[: index % len(names)]:
+                result = wrkload.run(wrk, servers[name].url, seconds=seconds)
+                per[name].append(result)
+                print(
+                    f"  round {index + 1}/{rounds} {name:14} {result.rps:7.0f} req/s "
+                    f"p50 {result.p50_ms:6.2f} ms p99 {result.p99_ms:6.2f} ms "
+                    f"non-2xx {result.non_2xx} errors {result.socket_errors}",
+                    file=sys.stderr,
+                )
+    finally:
+        for server in servers.values():
+            server.stop()
+    out: dict[str, Any] = {"other": other}
+    for name, runs in per.items():
+        out[name] = {
+            "rps": _median([r.rps for r in runs]),
+            "p50_ms": _median([r.p50_ms for r in runs]),
+            "p99_ms": _median([r.p99_ms for r in runs]),
+            "errors": sum(r.non_2xx + r.socket_errors for r in runs),
+            "rounds_rps": [round(r.rps) for r in runs],
+        }
+    for this, base in (("this", "baseline"), ("this-quiet", "baseline-quiet")):
+        pairs = list(zip(per[this], per[base], strict=True))
+        out[this]["ratio_rps"] = _median([a.rps / b.rps for a, b in pairs])
+        out[this]["ratio_p99"] = _median([a.p99_ms / b.p99_ms for a, b in pairs])
+        out[this]["ratio_rps_rounds"] = [round(a.rps / b.rps, 3) for a, b in pairs]
+    return out
 
 
 def startup(trials: int, prism: Path | None) -> dict[str, Any]:
@@ -214,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip", action="append", default=[], choices=["compare", "startup", "store", "state"]
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="CREDKIT",
+        help="another build's credkit executable to load side by side with this one",
+    )
     parser.add_argument("--json", type=Path, help="write the results here (default bench/results/)")
     args = parser.parse_args(argv)
     rounds = args.rounds or (2 if args.quick else 5)
@@ -226,6 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"rounds": rounds, "seconds": seconds, "started": time.time()}
     with tempfile.TemporaryDirectory(prefix="credkit-bench-") as tmp:
         workdir = Path(tmp)
+        if args.baseline:
+            print(
+                f"this build vs {args.baseline}: {rounds} rounds x {seconds:.0f} s each",
+                file=sys.stderr,
+            )
+            results["baseline"] = baseline(wrk, args.baseline, rounds, seconds)
         if "compare" not in args.skip:
             print(
                 f"credkit vs prism -v silent: {rounds} rounds x {seconds:.0f} s each",

@@ -11,6 +11,7 @@ writes do, and change nothing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,7 @@ from credkit_core.fixtures.loader import parse_fixtures
 from credkit_core.resources import ADMIN_SPEC, load_spec
 from mockserver.auth import KeyRing, bearer_token, tokens_equal
 from mockserver.journal import MASK
-from mockserver.requests import read_body
+from mockserver.requests import read_body, route_path
 from mockserver.responses import ApiError, Reply, json_reply, send_reply
 from mockserver.routing import compile_spec
 from mockserver.state import AppState
@@ -31,6 +32,7 @@ from mockserver.validation import body_is_empty, is_json_media_type, parse_body,
 __all__ = ["AdminApp", "is_loopback"]
 
 AdminHandler = Callable[[dict[str, Any] | None], Reply]
+PREFIX = "/__admin"  # where the app mounts this one; the admin spec's paths start with it
 NO_CONTENT = Reply(204, b"", b"application/json")
 
 
@@ -75,7 +77,15 @@ class AdminApp:
                 403, "The admin API answers loopback clients only (start with --admin-token)."
             )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> int:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one admin request and log it (status 0 when the client went away)."""
+        started = time.perf_counter()
+        path = PREFIX + route_path(scope)  # mounted at /__admin: read below the mount point
+        status = await self.answer(scope, receive, send, path)
+        elapsed = (time.perf_counter() - started) * 1000
+        self.state.access_log.write(scope["method"], path, status, elapsed)
+
+    async def answer(self, scope: Scope, receive: Receive, send: Send, path: str) -> int:
         """Answer one admin request; the status sent (0 when the client went away)."""
         try:
             body = await read_body(scope, receive, self.state.config.max_body)
@@ -87,15 +97,15 @@ class AdminApp:
                 raise ApiError(
                     413, f"Request body is larger than {self.state.config.max_body} bytes."
                 )
-            reply = self.dispatch(scope, headers, body)
+            reply = self.dispatch(scope, path, headers, body)
         except ApiError as exc:
             reply = exc.reply()
         await send_reply(send, reply)
         return reply.status
 
-    def dispatch(self, scope: Scope, headers: dict[bytes, bytes], body: bytes) -> Reply:
+    def dispatch(self, scope: Scope, path: str, headers: dict[bytes, bytes], body: bytes) -> Reply:
         self.check_access(scope, headers)
-        found = self.routes.match(scope["path"])
+        found = self.routes.match(path)
         if found is None:
             raise ApiError(404, "No such admin route.")
         route, _ = found

@@ -1,88 +1,60 @@
-"""CORS as pure ASGI middleware, the outermost layer (so preflights never meet auth).
+"""CORS: Starlette's `CORSMiddleware`, the outermost layer (so preflights never meet auth).
 
-Allowed origins: the configured list (`*` for any), by default any `http(s)://localhost[:port]`
-or `127.0.0.1[:port]` origin, which is where a frontend under development runs. A preflight
-(`OPTIONS` with `Origin` and `Access-Control-Request-Method`) from an allowed origin is answered
-204 here; other requests from an allowed origin get `Access-Control-Allow-Origin` added.
+Allowed origins: the configured list (`*` for any), by default any `http(s)://localhost[:port]`,
+`127.0.0.1[:port]` or `[::1][:port]` origin (`allow_origin_regex`), which is where a frontend
+under development runs. Starlette decides which origins are allowed and which headers an
+allowed origin gets; two things are kept as they were before it:
+
+- A request without an allowed `Origin` is passed straight through, untouched: no `Vary` on
+  every answer, and a preflight from another origin meets the API like any `OPTIONS` (405),
+  instead of Starlette's 400 "Disallowed CORS origin".
+- A preflight from an allowed origin is answered 204 with no body (Starlette: 200 "OK"), also
+  when it asks for a method the API does not have: the browser decides from the headers.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-__all__ = ["LOCAL_ORIGIN", "CORSMiddleware"]
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+__all__ = ["LOCAL_ORIGIN", "MockCORSMiddleware"]
 
-LOCAL_ORIGIN = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?")
-ALLOW_METHODS = b"GET, POST, PUT, DELETE, OPTIONS"
-ALLOW_HEADERS = b"Authorization, Content-Type"
-EXPOSE_HEADERS = b"Allow, Content-Length"
+LOCAL_ORIGIN = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?"
+ALLOW_METHODS = ("GET", "POST", "PUT", "DELETE", "OPTIONS")
+EXPOSE_HEADERS = ("Allow", "Content-Length")
 
 
-class CORSMiddleware:
+class MockCORSMiddleware(CORSMiddleware):
     def __init__(self, app: ASGIApp, origins: Sequence[str] = ()) -> None:
-        self.app = app
-        self.any_origin = "*" in origins
-        self.origins = frozenset(o.rstrip("/") for o in origins if o != "*")
-        self.local_default = not origins
-
-    @property
-    def state(self) -> Any:
-        """The wrapped app's state (the store, config, ...)."""
-        return getattr(self.app, "state", None)
-
-    def allowed(self, origin: str) -> bool:
-        if self.any_origin:
-            return True
-        if self.local_default:
-            return LOCAL_ORIGIN.fullmatch(origin) is not None
-        return origin in self.origins
+        super().__init__(
+            app,
+            allow_origins=[o.rstrip("/") if o != "*" else o for o in origins],
+            allow_origin_regex=None if origins else LOCAL_ORIGIN,
+            allow_methods=ALLOW_METHODS,
+            allow_headers=("*",),  # what the preflight asks for is mirrored back
+            expose_headers=EXPOSE_HEADERS,
+            max_age=600,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        origin_raw = None
-        request_method = None
-        request_headers = None
-        for name, value in scope["headers"]:
-            if name == b"origin":
-                origin_raw = value
-            elif name == b"access-control-request-method":
-                request_method = value
-            elif name == b"access-control-request-headers":
-                request_headers = value
-        if origin_raw is None or not self.allowed(origin_raw.decode("latin-1")):
-            await self.app(scope, receive, send)
-            return
-        allow_origin = b"*" if self.any_origin else origin_raw
-        if scope["method"] == "OPTIONS" and request_method is not None:
-            headers = [
-                (b"access-control-allow-origin", allow_origin),
-                (b"access-control-allow-methods", ALLOW_METHODS),
-                (b"access-control-allow-headers", request_headers or ALLOW_HEADERS),
-                (b"access-control-max-age", b"600"),
-                (b"vary", b"Origin"),
-                (b"content-length", b"0"),
-            ]
-            await send({"type": "http.response.start", "status": 204, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"origin":
+                    if self.is_allowed_origin(value.decode("latin-1")):
+                        await super().__call__(scope, receive, send)
+                        return
+                    break
+        await self.app(scope, receive, send)
 
-        async def send_with_cors(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"access-control-allow-origin", allow_origin),
-                    (b"access-control-expose-headers", EXPOSE_HEADERS),
-                    (b"vary", b"Origin"),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
+    def preflight_response(self, request_headers: Headers) -> Response:
+        answer = super().preflight_response(request_headers)
+        headers = {
+            name: value
+            for name, value in answer.headers.items()
+            if name not in ("content-length", "content-type")
+        }
+        return Response(status_code=204, headers=headers)

@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope
 from credkit_core.fixtures.loader import ApiKey
 from mockserver.routing import Operation
 
-__all__ = ["Call", "read_body"]
+__all__ = ["Call", "read_body", "route_path"]
 
 
 @dataclass(slots=True)
@@ -55,3 +55,15 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
         if not message.get("more_body", False):
             break
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def route_path(scope: Scope) -> str:
+    """The request path below where the mock is mounted (`root_path`), as Starlette's routing
+    reads it: `/api/v1/ping` for `/flowise/api/v1/ping` under `Mount("/flowise", ...)`."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path

@@ -356,7 +356,7 @@ def test_unhandled_errors_are_500_and_logged_without_their_message(
     def boom(call: Any) -> Any:
         raise RuntimeError("sk-" + "secret-in-an-exception")
 
-    monkeypatch.setitem(app.app.profile.handlers, "ping", boom)
+    monkeypatch.setitem(app.profile.handlers, "ping", boom)
     caplog.set_level("INFO", logger="credkit")
     body = assert_error(client.get("/api/v1/ping"), 500, "Internal")
     assert "sk-secret" not in str(body)

@@ -72,5 +72,16 @@ def test_star_allows_any_origin(make_app: Any, make_client: Any) -> None:
     assert response.status_code == 204 and response.headers["access-control-allow-origin"] == "*"
 
 
-def test_state_is_reachable_through_the_middleware(app: Any) -> None:
-    assert app.state.store is app.app.state.store
+def test_an_allowed_preflight_for_a_method_the_api_lacks_is_still_answered(client: Client) -> None:
+    response = client.options(
+        CRED, headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "PATCH"}
+    )
+    assert response.status_code == 204
+    assert "PATCH" not in response.headers["access-control-allow-methods"]
+
+
+def test_requests_without_an_origin_get_no_cors_headers(client: Client) -> None:
+    response = client.get("/api/v1/ping")
+    assert response.status_code == 200
+    assert not [name for name in response.headers if name.startswith("access-control-")]
+    assert "vary" not in response.headers

@@ -38,7 +38,7 @@ def _create(client: Client, cred_type: str, data: dict[str, Any]) -> str:
 
 def test_profile_is_selectable_and_checked() -> None:
     assert Config(profile="flowise-3.1").profile == "flowise-3.1"
-    assert isinstance(create_app(Config(profile="flowise-3.1")).app.profile, Flowise31Profile)
+    assert isinstance(create_app(Config(profile="flowise-3.1")).profile, Flowise31Profile)
     with pytest.raises(ConfigError, match=r"flowise-3\.1"):
         create_app(Config(profile="flowise-3.2"))
 

@@ -1,0 +1,119 @@
+"""The credentials API as an ASGI app: every request that is not for the admin API or a spec
+document (the router's default, so every path, however odd, gets an error-shaped answer).
+
+In order: the body, read with the size limit counted while it streams (413) → injected faults
+→ `--latency` → the profile (`mockserver.profile.Profile`) → with `--state-file`, the shared
+durable point (group commit: the answer waits until every change so far is fsynced). One
+access-log line and one journal entry per request. Paths are relative to where the mock is
+mounted (`root_path`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+
+from starlette.types import Receive, Scope, Send
+
+from credkit_core.errors import StateFileError
+from mockserver.journal import JournalEntry
+from mockserver.persistence import StateFile
+from mockserver.profile import Profile
+from mockserver.requests import Call, read_body, route_path
+from mockserver.responses import ApiError, Reply, error_reply, send_reply
+from mockserver.state import AppState
+
+__all__ = ["ApiApp"]
+
+log = logging.getLogger("credkit")
+
+
+class ApiApp:
+    """The API's ASGI app: `profile` answers what passed the body limit and the faults."""
+
+    def __init__(self, state: AppState, profile: Profile) -> None:
+        self.state = state
+        self.profile = profile
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        state = self.state
+        method: str = scope["method"]
+        path = route_path(scope)
+        call: Call | None = None
+        try:
+            body = await read_body(scope, receive, state.config.max_body)
+        except ConnectionAbortedError:
+            return
+        if body is None:
+            reply = error_reply(
+                413,
+                f"Request body is larger than the limit of {state.config.max_body} bytes.",
+                ((b"connection", b"close"),),
+            )
+            body_len = -1
+        else:
+            body_len = len(body)
+            fault = state.faults.take(method, path) if state.faults else None
+            if fault is not None and fault.latency_ms:
+                await asyncio.sleep(fault.latency_ms / 1000)
+            if state.config.latency_ms:
+                await asyncio.sleep(state.config.latency_ms / 1000)
+            if fault is not None and fault.status is not None:
+                reply = error_reply(fault.status, f"Injected fault {fault.id} ({fault.status}).")
+                if fault.status in (204, 304):
+                    reply = Reply(fault.status, b"")
+            else:
+                call = Call(method, path, scope["query_string"], dict(scope["headers"]), body)
+                persistence = state.persistence
+                mark = persistence.written if persistence is not None else 0
+                try:
+                    reply = self.profile.handle(call)
+                except ApiError as exc:
+                    reply = exc.reply()
+                except StateFileError as exc:  # the change was refused: nothing changed
+                    reply = error_reply(503, str(exc))
+                except Exception as exc:
+                    # The type and the frames, never the message: it could quote a body value.
+                    log.error(
+                        "Unhandled %s in %s %s:\n%s",
+                        type(exc).__name__,
+                        method,
+                        path,
+                        "".join(traceback.format_tb(exc.__traceback__)),
+                    )
+                    reply = error_reply(
+                        500, "Internal error in the mock server (a bug; see its log)."
+                    )
+                if persistence is not None and persistence.synced < persistence.written:
+                    reply = await self.durable(persistence, reply, persistence.written != mark)
+        await send_reply(send, reply)
+        elapsed = (time.perf_counter() - started) * 1000
+        state.journal.record(
+            JournalEntry(
+                time.time(),
+                method,
+                path,
+                scope["query_string"],
+                reply.status,
+                elapsed,
+                tuple(scope["headers"]),
+                call.json if call is not None else None,
+                body_len,
+            )
+        )
+        state.access_log.write(method, path, reply.status, elapsed)
+
+    @staticmethod
+    async def durable(persistence: StateFile, reply: Reply, changed: bool) -> Reply:
+        """`reply` once every change so far is on disk (what the request made or could have
+        read; a group commit shared with concurrent requests); 503 when the request's own
+        change cannot be saved."""
+        try:
+            await persistence.durable()
+        except StateFileError as exc:
+            if changed:
+                return error_reply(503, str(exc))
+        return reply
