@@ -33,7 +33,29 @@ def parse_duration(value: str) -> float:
     return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
 
 
+class _NoBar:
+    """The progress bar's interface, doing nothing: where standard error is not a terminal (a
+    CI log), a bar would only leave blank lines; fuzz prints plain progress lines instead."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: int) -> int:
+        return 0
+
+    def advance(self, task: int) -> None:
+        return None
+
+    def update(self, task: int, description: str) -> None:
+        return None
+
+
 def _progress(console: Any) -> Any:
+    if not console.is_terminal:
+        return _NoBar()
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -127,7 +149,8 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
                 if config.duration:
                     remaining = max(0, int(config.duration - (time.monotonic() - started)))
                     left = f", {remaining // 60}m{remaining % 60:02d}s left"
-                state["counts"] = f"{int(sent):,} requests, {found} findings{left}"
+                plural = "" if int(sent) == 1 else "s"
+                state["counts"] = f"{int(sent):,} request{plural}, {found} findings{left}"
                 if mode == "fuzz" and not err.is_terminal:
                     now = time.monotonic()
                     if not state["printed"] or now - state["printed"] >= 30:
