@@ -59,7 +59,7 @@ class CheckContext:
     tracker: IdTracker
     redactor: Redactor
     catalog: Catalog
-    secrets: set[str] = field(default_factory=set)
+    secrets: set[str] = field(default_factory=set, repr=False)  # never shown
     findings: list[Finding] = field(default_factory=list)
     check_name: str = ""
     schema_findings: int = 0  # distinct schemathesis findings so far (for progress)

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from contracts.config import ENV_VARS, VerifyConfig, mask_userinfo, parse_rate_limit
+from contracts.context import CheckContext
 from contracts.schema import schemathesis_config
 from credkit_core.errors import ConfigError
 from mockserver.config import Config
@@ -35,6 +36,7 @@ def test_no_config_object_shows_a_key_in_repr_or_str() -> None:
     for cls, hidden in (
         (VerifyConfig, {*SECRETS, "headers"}),
         (Config, {"secret_key", "admin_token"}),
+        (CheckContext, {"secrets"}),  # the secrets a run wrote, should a context be printed
     ):
         assert {f.name for f in dataclasses.fields(cls) if not f.repr} >= hidden
 
