@@ -1,6 +1,6 @@
 """The one configuration object of a contract run (`credkit verify` / `credkit fuzz`).
 
-Built by the CLI, the pytest plugin or a test; validated when built (`VerifyConfig.create`),
+Built by the CLI, the pytest plugin or a test; validated when built (`VerifyConfig.__post_init__`),
 never read from the environment at import time.
 """
 

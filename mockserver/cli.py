@@ -1,161 +1,113 @@
 """`credkit serve`: the mock server's command, a thin layer of click over `mockserver.run`.
 
-Every option is also a `CREDKIT_<NAME>` environment variable. The `credkit` group that holds
-it (with `verify`, `fuzz`, `fixtures` and `spec`) is `credkit_cli`.
+Each option is one `Config` field: its parameter is the field's name, its environment variable
+the field's (`mockserver.config.ENV_VARS`), its default the field's default, and lists are split
+as `Config.from_env` splits them (`credkit_core.envvars.parse_list`), so `CREDKIT_CORS_ORIGIN=
+"http://a,http://b"` is two origins either way. `tests/mockserver/test_cli_config.py` keeps the
+two in step. The `credkit` group that holds this command is `credkit_cli`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from mockserver.config import ENV_VARS, Config
+import mockserver
+from credkit_core.envvars import parse_list
+from mockserver.config import ENV_VARS, LOG_LEVELS, Config
 from mockserver.profiles import PROFILES
 
 __all__ = ["serve"]
 
 _DEFAULTS = Config()  # the CLI shows and uses the config object's own defaults
 
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _option(name: str, *flags: str, **settings: Any) -> Decorator:
+    """A `click.option` for the `Config` field `name`, with its variable and its default."""
+    settings.setdefault("default", getattr(_DEFAULTS, name))
+    settings.setdefault("show_default", settings["default"] is not None)
+    return click.option(*flags, name, envvar=ENV_VARS[name][0], show_envvar=True, **settings)
+
+
+def _origins(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    return tuple(origin for value in values for origin in parse_list(value))
+
 
 @click.command()
-@click.option(
-    "--host",
-    default=_DEFAULTS.host,
-    show_default=True,
-    envvar=ENV_VARS["host"][0],
-    show_envvar=True,
-    help="Interface to bind.",
-)
-@click.option(
+@_option("host", "--host", help="Interface to bind.")
+@_option(
+    "port",
     "--port",
     type=click.IntRange(0, 65535),
-    default=_DEFAULTS.port,
-    show_default=True,
-    envvar=ENV_VARS["port"][0],
-    show_envvar=True,
     help="Port (0: a free one, shown in the banner).",
 )
-@click.option(
+@_option(
+    "fixtures",
     "--fixtures",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    envvar=ENV_VARS["fixtures"][0],
-    show_envvar=True,
     help="Seed file (.yaml/.json); default: the built-in fixtures.",
 )
-@click.option(
+@_option(
+    "seed",
     "--seed",
     type=click.IntRange(min=0),
-    default=_DEFAULTS.seed,
-    show_default=True,
-    envvar=ENV_VARS["seed"][0],
-    show_envvar=True,
     help="Add N generated (Faker) credentials, the same ones for the same N.",
 )
-@click.option(
-    "--secret-key",
-    envvar=ENV_VARS["secret_key"][0],
-    show_envvar=True,
-    help="Encryption passphrase for encryptedData.",
-)
-@click.option(
+@_option("secret_key", "--secret-key", help="Encryption passphrase for encryptedData.")
+@_option(
+    "state_file",
     "--state-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar=ENV_VARS["state_file"][0],
-    show_envvar=True,
     help="Keep the credentials in this file (change log + snapshot) across restarts.",
 )
-@click.option(
+@_option(
+    "latency_ms",
     "--latency",
     type=click.FloatRange(min=0),
-    default=_DEFAULTS.latency_ms,
-    show_default=True,
-    envvar=ENV_VARS["latency_ms"][0],
-    show_envvar=True,
     help="Delay every API answer by MS milliseconds.",
 )
-@click.option(
-    "--cors-origin",
+@_option(
     "cors_origins",
+    "--cors-origin",
     multiple=True,
-    envvar=ENV_VARS["cors_origins"][0],
-    show_envvar=True,
-    help="Allowed CORS origin (repeatable; '*' for any). Default: http(s)://localhost|127.0.0.1[:port].",
+    callback=_origins,
+    show_default=False,
+    help="Allowed CORS origin (repeatable, or comma-separated; '*' for any). "
+    "Default: http(s)://localhost|127.0.0.1[:port].",
 )
-@click.option(
-    "--admin-token",
-    envvar=ENV_VARS["admin_token"][0],
-    show_envvar=True,
-    help="Require this Bearer token on /__admin.",
-)
-@click.option(
+@_option("admin_token", "--admin-token", help="Require this Bearer token on /__admin.")
+@_option(
+    "log_level",
     "--log-level",
-    type=click.Choice(["critical", "error", "warning", "info", "debug"], case_sensitive=False),
-    default=_DEFAULTS.log_level,
-    show_default=True,
-    envvar=ENV_VARS["log_level"][0],
-    show_envvar=True,
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
 )
-@click.option(
+@_option(
+    "max_body",
     "--max-body",
     type=click.IntRange(min=1),
-    default=_DEFAULTS.max_body,
-    show_default=True,
-    envvar=ENV_VARS["max_body"][0],
-    show_envvar=True,
     help="Largest request body in bytes (413 beyond).",
 )
-@click.option(
-    "--profile",
-    type=click.Choice(list(PROFILES)),
-    default=_DEFAULTS.profile,
-    show_default=True,
-    envvar=ENV_VARS["profile"][0],
-    show_envvar=True,
-    help="Behaviour profile.",
+@_option("profile", "--profile", type=click.Choice(list(PROFILES)), help="Behaviour profile.")
+@_option(
+    "access_log",
+    "--access-log/--no-access-log",
+    help="One line per request on stderr (method, path, status, milliseconds).",
 )
-@click.option(
+@_option(
+    "validate_responses",
     "--validate-responses/--no-validate-responses",
-    default=_DEFAULTS.validate_responses,
-    show_default=True,
-    envvar=ENV_VARS["validate_responses"][0],
-    show_envvar=True,
     help="Check every answer against the spec at run time (a breach answers 500 and is logged).",
 )
-def serve(
-    host: str,
-    port: int,
-    fixtures: Path | None,
-    seed: int,
-    secret_key: str | None,
-    state_file: Path | None,
-    latency: float,
-    cors_origins: tuple[str, ...],
-    admin_token: str | None,
-    log_level: str,
-    max_body: int,
-    profile: str,
-    validate_responses: bool,
-) -> None:
+def serve(**values: Any) -> None:
     """Run the mock server.
 
     Every option is also a CREDKIT_<NAME> environment variable (shown with each option).
     """
-    import mockserver
-
-    config = Config(
-        host=host,
-        port=port,
-        fixtures=fixtures,
-        seed=seed,
-        secret_key=secret_key,
-        state_file=state_file,
-        latency_ms=latency,
-        cors_origins=tuple(cors_origins),
-        admin_token=admin_token,
-        log_level=log_level,
-        max_body=max_body,
-        profile=profile,
-        validate_responses=validate_responses,
-    )
-    mockserver.run(config)
+    mockserver.run(Config.from_mapping(values))
