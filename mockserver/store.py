@@ -131,6 +131,15 @@ class Store:
     def all(self) -> list[StoredCredential]:
         return list(self._by_id.values())
 
+    def find(self, credential_id: str) -> StoredCredential | None:
+        """The credential with this id in ANY workspace, or None: for tests and tools that
+        look at the whole store. Requests go through `get`, which is scoped by workspace."""
+        return self._by_id.get(credential_id)
+
+    def ids(self) -> set[str]:
+        """Every stored id, in any workspace."""
+        return set(self._by_id)
+
     def get(self, credential_id: str, workspace_id: str) -> StoredCredential | None:
         """The credential when it exists in `workspace_id`; another workspace's is None."""
         found = self._by_id.get(credential_id)

@@ -47,10 +47,10 @@ def _applies_rejected_names() -> Any:
             parsed = json.loads(req[3])
         except ValueError:
             return res
-        found = store._by_id.get(req[1].rsplit("/", 1)[-1])
+        found = store.find(req[1].rsplit("/", 1)[-1])
         rejected = req[0] == "PUT" and res[0] >= 400 and found is not None
         if rejected and isinstance(parsed, dict) and isinstance(parsed.get("name"), str):
-            store._by_id[found.id] = dataclasses.replace(found, name=parsed["name"])
+            store.put(dataclasses.replace(found, name=parsed["name"]))
         return res
 
     return Rewrite(app, on_response=change)

@@ -344,7 +344,7 @@ def test_reset_on_a_failing_disk_answers_503_and_changes_nothing(
     monkeypatch.undo()  # the disk works again: the file was never poisoned
     assert client.post("/__admin/reset").status_code == 204
     assert client.get(CRED, headers=FULL).json()["name"] == "OpenAI Key"
-    assert make_app(state_file=path).state.store._by_id.keys() == app.state.store._by_id.keys()
+    assert make_app(state_file=path).state.store.ids() == app.state.store.ids()
 
 
 @pytest.mark.parametrize("how", ["fsync", "write"])
@@ -363,7 +363,7 @@ def test_loading_state_on_a_failing_disk_answers_503_and_changes_nothing(
     assert app.state.loaded is None and path.read_bytes() == saved
     monkeypatch.undo()
     assert client.put("/__admin/state", json=LOAD).status_code == 200
-    assert make_app(state_file=path).state.store._by_id.keys() == {"c-1"}
+    assert make_app(state_file=path).state.store.ids() == {"c-1"}
 
 
 def test_after_a_failed_fsync_admin_writes_are_refused_too(

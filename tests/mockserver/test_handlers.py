@@ -25,7 +25,7 @@ PG = "postgresql://bob:s3cret-pw@db.example.com:5432/app"
 
 
 def stored(app: Any, credential_id: str = "cred-789") -> dict[str, Any]:
-    return dict(app.state.store._by_id[credential_id].data)
+    return dict(app.state.store.find(credential_id).data)
 
 
 def create(
@@ -96,11 +96,11 @@ def test_list_is_workspace_scoped(client: Client) -> None:
 
 
 def test_another_workspace_is_never_read_or_changed(app: Any, client: Client) -> None:
-    before = app.state.store._by_id["cred-789"]
+    before = app.state.store.find("cred-789")
     for method, body in (("GET", None), ("PUT", {"name": "hijack"}), ("DELETE", None)):
         response = client.request(method, CRED, json=body, headers=OTHER)
         assert response.status_code == 404 and "cred-789" in response.json()["message"]
-    assert app.state.store._by_id["cred-789"] is before
+    assert app.state.store.find("cred-789") is before
 
 
 def test_redaction_on_read(client: Client) -> None:
@@ -111,7 +111,7 @@ def test_redaction_on_read(client: Client) -> None:
 
 
 def test_unknown_type_in_the_store_shows_no_data(app: Any, client: Client) -> None:
-    app.state.store._by_id["cred-789"].credential_name = "gone"
+    app.state.store.find("cred-789").credential_name = "gone"
     assert client.get(CRED, headers=FULL).json()["plainDataObj"] == {}
 
 
@@ -168,14 +168,14 @@ def test_immutables_dates_and_fresh_ciphertext(app: Any, client: Client) -> None
 
 
 def test_updated_date_never_goes_back(app: Any, client: Client) -> None:
-    record = app.state.store._by_id["cred-789"]
+    record = app.state.store.find("cred-789")
     record.updated_ms = 4_102_444_800_000  # 2100-01-01: a clock that went backwards
     body = client.put(CRED, json={}, headers=FULL).json()
     assert body["updatedDate"] == "2100-01-01T00:00:00.000Z"
 
 
 def test_rejected_requests_change_nothing(app: Any, client: Client) -> None:
-    before = app.state.store._by_id["cred-789"]
+    before = app.state.store.find("cred-789")
     bad = [
         ({"name": ""}, FULL),
         ({"name": "x", "id": "y"}, FULL),
@@ -185,7 +185,7 @@ def test_rejected_requests_change_nothing(app: Any, client: Client) -> None:
     ]
     for body, headers in bad:
         assert client.put(CRED, json=body, headers=headers).status_code >= 400
-    assert app.state.store._by_id["cred-789"] is before
+    assert app.state.store.find("cred-789") is before
 
 
 def test_concurrent_puts_of_distinct_keys_all_survive(app: Any) -> None:

@@ -53,7 +53,7 @@ def test_changes_survive_a_restart_without_a_clean_shutdown(
 
     app, client = start(make_app, make_client, path)
     assert client.get(CRED, headers=FULL).json()["name"] == "kept"
-    assert app.state.store._by_id["cred-789"].data == {"openAIApiKey": "sk-persisted-secret"}
+    assert app.state.store.find("cred-789").data == {"openAIApiKey": "sk-persisted-secret"}
     assert client.get(f"/api/v1/credentials/{made['id']}", headers=FULL).status_code == 200
     assert (
         client.get(
@@ -81,7 +81,7 @@ def test_generated_passphrase_is_kept_beside_the_file(
     client.put(CRED, json={"name": "x"}, headers=FULL)
     assert key_file_for(path).exists()
     app, _ = start(make_app, make_client, path, secret_key=None)
-    assert app.state.store._by_id["cred-789"].name == "x"
+    assert app.state.store.find("cred-789").name == "x"
     assert "saved" not in app.state.passphrase_source
 
 
@@ -275,9 +275,9 @@ def test_the_log_keeps_the_order_changes_were_made_in(
     assert [p["name"] for p in puts] == [f"o{i}" for i in range(30)]
     assert [p["updatedMs"] for p in puts] == sorted(p["updatedMs"] for p in puts)
     assert [p["encryptedData"] for p in puts] == [r.json()["encryptedData"] for r in answers]
-    assert app.state.store._by_id["cred-789"].name == "o29"
+    assert app.state.store.find("cred-789").name == "o29"
     restarted = make_app(state_file=path)
-    assert restarted.state.store._by_id["cred-789"].name == "o29"
+    assert restarted.state.store.find("cred-789").name == "o29"
 
 
 def test_a_failed_fsync_answers_503_and_refuses_later_changes(
@@ -313,7 +313,7 @@ def test_a_failed_fsync_answers_503_and_refuses_later_changes(
     disk.fail_with = None  # a later fsync that succeeds proves nothing: still refused
     refused = client.put(CRED, json={"name": "refused"}, headers=FULL)
     assert refused.status_code == 503 and "nothing was changed" in refused.json()["message"]
-    assert app.state.store._by_id["cred-789"].name == "saved"
+    assert app.state.store.find("cred-789").name == "saved"
     created = client.post(
         "/api/v1/credentials",
         json={"name": "x", "credentialName": "openAIApi", "plainDataObj": {}},
@@ -322,7 +322,7 @@ def test_a_failed_fsync_answers_503_and_refuses_later_changes(
     assert created.status_code == 503 and len(app.state.store) == 7
     assert client.get(CRED, headers=FULL).status_code == 200  # reads still work
     restarted = make_app(state_file=path)
-    assert restarted.state.store._by_id["cred-789"].name == "saved"
+    assert restarted.state.store.find("cred-789").name == "saved"
 
 
 def test_a_failed_append_changes_nothing_and_leaves_no_partial_record(
@@ -352,7 +352,7 @@ def test_a_failed_append_changes_nothing_and_leaves_no_partial_record(
     assert client.get(CRED, headers=FULL).json()["name"] == "first"
     # not poisoned: the log is intact, so the next change is saved
     assert client.put(CRED, json={"name": "third"}, headers=FULL).status_code == 200
-    assert make_app(state_file=path).state.store._by_id["cred-789"].name == "third"
+    assert make_app(state_file=path).state.store.find("cred-789").name == "third"
 
 
 def test_compaction_under_concurrent_writes_loses_nothing(
@@ -374,7 +374,7 @@ def test_compaction_under_concurrent_writes_loses_nothing(
     lines = path.read_text().splitlines()
     assert json.loads(lines[0])["type"] == "snapshot" and len(lines) <= 8
     assert not path.with_name(path.name + ".tmp").exists()
-    data = make_app(state_file=path).state.store._by_id["cred-789"].data
+    data = make_app(state_file=path).state.store.find("cred-789").data
     assert all(data[f"k{i}"] == i for i in range(40))
 
 
@@ -422,7 +422,7 @@ def test_a_compaction_that_cannot_start_is_postponed_and_nothing_is_lost(
     for i in range(10, 20):
         assert client.put(CRED, json={"name": f"p{i}"}, headers=FULL).status_code == 200
     assert len(path.read_text().splitlines()) < 11  # compacted once it could
-    assert make_app(state_file=path).state.store._by_id["cred-789"].name == "p19"
+    assert make_app(state_file=path).state.store.find("cred-789").name == "p19"
 
 
 # -- compaction by size ------------------------------------------------------------------------
@@ -464,7 +464,7 @@ def test_rewriting_a_large_credential_keeps_the_file_bounded_and_loses_nothing(
     # O(1) amortised: a snapshot only after at least `floor` (> 2 x snapshot) bytes of log
     assert appended // (floor + record) <= len(snapshots) <= appended // floor, len(snapshots)
     assert 2 * sum(snapshots) <= appended
-    restarted = make_app(state_file=path).state.store._by_id["cred-789"]
+    restarted = make_app(state_file=path).state.store.find("cred-789")
     assert restarted.data["blob"].startswith("0119")
 
 
@@ -519,7 +519,7 @@ def test_the_log_already_in_the_file_counts_after_a_restart(
     big_put(make_client(app), 10, 10_000)
     assert state_file.compactions == startup + 1
     assert len(path.read_text().splitlines()) == 1
-    assert make_app(state_file=path).state.store._by_id["cred-789"].data["blob"][:4] == "0010"
+    assert make_app(state_file=path).state.store.find("cred-789").data["blob"][:4] == "0010"
 
 
 def test_a_size_compaction_that_cannot_start_is_retried_only_after_as_many_bytes_again(
@@ -551,4 +551,4 @@ def test_a_size_compaction_that_cannot_start_is_retried_only_after_as_many_bytes
     for n in range(60, 63):
         big_put(client, n, 20_000)
     assert path.stat().st_size < 4 * 32 * 1024  # compacted once it could
-    assert make_app(state_file=path).state.store._by_id["cred-789"].data["blob"][:4] == "0062"
+    assert make_app(state_file=path).state.store.find("cred-789").data["blob"][:4] == "0062"

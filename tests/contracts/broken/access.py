@@ -15,7 +15,7 @@ from tests.contracts.broken.apps import (
 def cross_workspace_read() -> Any:
     app = mock()
     store = app.state.store
-    store.get = lambda credential_id, workspace_id: store._by_id.get(credential_id)
+    store.get = lambda credential_id, workspace_id: store.find(credential_id)
     return app
 
 

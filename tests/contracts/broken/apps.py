@@ -128,7 +128,7 @@ def patch_update(app: Any, change: Callable[[Any, Any, Any, dict[str, Any]], Any
             store, before, after, {"id": credential_id, "workspace": workspace_id, **kwargs}
         )
         if replaced is not None:
-            store._by_id[replaced.id] = replaced
+            store.put(replaced)
         return replaced
 
     store.update = update

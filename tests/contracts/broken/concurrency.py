@@ -25,13 +25,13 @@ def lost_updates() -> Any:
         method, path, headers, body = req
         parsed = parse_json(body)
         patch = parsed.get("plainDataObj") if isinstance(parsed, dict) else None
-        current = store._by_id.get(path.rsplit("/", 1)[-1]) if method == "PUT" else None
+        current = store.find(path.rsplit("/", 1)[-1]) if method == "PUT" else None
         if current is not None and isinstance(patch, dict) and patch:
             snapshot = dict(current.data)
             await asyncio.sleep(0.05)  # other PUTs read the same snapshot meanwhile
             merged = {**snapshot, **patch}
-            latest = store._by_id[current.id]
-            store._by_id[current.id] = dataclasses.replace(latest, data=merged)
+            latest = store.find(current.id)
+            store.put(dataclasses.replace(latest, data=merged))
             body = json.dumps({k: v for k, v in parsed.items() if k != "plainDataObj"}).encode()
         return method, path, headers, body
 

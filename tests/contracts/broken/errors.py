@@ -162,7 +162,7 @@ def looks_up_id_before_body() -> Any:
 
     async def request(req: Request) -> Request:
         method, path, headers, _body = req
-        if method == "PUT" and is_item(path) and path.rsplit("/", 1)[-1] not in store._by_id:
+        if method == "PUT" and is_item(path) and path.rsplit("/", 1)[-1] not in store.ids():
             headers = {**headers, b"content-type": b"application/json"}
             return method, path, headers, b"{}"
         return req

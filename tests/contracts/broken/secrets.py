@@ -70,7 +70,7 @@ def leaks_secret_in_put_body() -> Any:
     def change(req: Request, res: Response) -> Response:
         parsed = parse_json(res[2])
         if req[0] in ("POST", "PUT") and res[0] == 200 and isinstance(parsed, dict):
-            found = store._by_id.get(parsed.get("id"))
+            found = store.find(parsed.get("id"))
             data = dict(found.data) if found is not None else {}
             return res[0], res[1], json.dumps({**parsed, "plainDataObj": data}).encode()
         return res
@@ -114,9 +114,9 @@ def type_change_reveals_secrets() -> Any:
 
     def change(req: Request, res: Response) -> Response:
         new_type = req[2].get(b"x-credkit-new-type")
-        found = store._by_id.get(req[1].rsplit("/", 1)[-1])
+        found = store.find(req[1].rsplit("/", 1)[-1])
         if new_type is not None and res[0] == 200 and found is not None:
-            store._by_id[found.id] = dataclasses.replace(found, credential_name=new_type.decode())
+            store.put(dataclasses.replace(found, credential_name=new_type.decode()))
         return res
 
     def detail(credential: Any) -> dict[str, Any]:

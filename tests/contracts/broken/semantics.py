@@ -49,7 +49,7 @@ def creates_on_put() -> Any:
             return after
         data = dict(kwargs.get("patch") or {})
         made = store.create(kwargs["workspace"], kwargs.get("name") or "made", "openAIApi", data)
-        del store._by_id[made.id]
+        store.delete(made.id, made.workspace_id)
         return dataclasses.replace(made, id=kwargs["id"])
 
     return patch_update(mock(), create)
@@ -113,9 +113,9 @@ def rejected_changes_state() -> Any:
             and isinstance(parsed, dict)
             and isinstance(parsed.get("name"), str)
         ):
-            found = store._by_id.get(req[1].rsplit("/", 1)[-1])
+            found = store.find(req[1].rsplit("/", 1)[-1])
             if found is not None:
-                store._by_id[found.id] = dataclasses.replace(found, name=parsed["name"])
+                store.put(dataclasses.replace(found, name=parsed["name"]))
         return res
 
     return Rewrite(app, on_response=change)
