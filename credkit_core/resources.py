@@ -18,6 +18,7 @@ __all__ = [
     "CATALOG",
     "CREDENTIALS_SPEC",
     "DEFAULT_FIXTURES",
+    "DEV_KEYS",
     "FIXTURES_DIR",
     "FIXTURE_SCHEMA",
     "SPEC_DIR",
@@ -33,6 +34,13 @@ ADMIN_SPEC = SPEC_DIR / "admin.openapi.yaml"
 CATALOG = FIXTURES_DIR / "catalog" / "flowise-credential-types.json"
 DEFAULT_FIXTURES = FIXTURES_DIR / "default.yaml"
 FIXTURE_SCHEMA = FIXTURES_DIR / "schema.json"
+# The API keys of the bundled fixtures (fixtures/default.yaml), by role: spelled here once.
+DEV_KEYS = {
+    "full": "YOUR_API_KEY",  # the documentation's placeholder: full access to workspace-123
+    "admin": "dev-admin-key",
+    "readonly": "dev-readonly-key",  # credentials:view only
+    "other_workspace": "dev-other-workspace-key",  # full access to workspace-456
+}
 
 
 @cache

@@ -17,22 +17,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 import pytest
 
-if TYPE_CHECKING:
-    from mockserver.config import Config
+from credkit_core.resources import DEV_KEYS
+from mockserver.config import Config
 
-__all__ = ["MockServer", "credkit_mock", "credkit_mock_config", "credkit_mock_server"]
-
-DEFAULT_KEYS = {
-    "full": "YOUR_API_KEY",
-    "admin": "dev-admin-key",
-    "readonly": "dev-readonly-key",
-    "other_workspace": "dev-other-workspace-key",
-}
+__all__ = [
+    "MockServer",
+    "credkit_mock",
+    "credkit_mock_config",
+    "credkit_mock_server",
+    "serving",
+]
 
 
 @dataclass
@@ -41,7 +41,7 @@ class MockServer:
 
     base_url: str
     app: Any
-    keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
+    keys: dict[str, str] = field(default_factory=lambda: dict(DEV_KEYS))
 
     @property
     def state(self) -> Any:
@@ -57,55 +57,52 @@ class MockServer:
         self.app.state.reset()
 
 
-class _ServerThread:
-    def __init__(self, config: Config) -> None:
-        import uvicorn
+@contextmanager
+def serving(
+    app: Any, *, lifespan: Literal["auto", "on", "off"] = "auto", timeout: float = 10
+) -> Iterator[str]:
+    """Serve the ASGI `app` with uvicorn in a thread on 127.0.0.1 and a free port; yield its
+    base URL; stop it afterwards. (Any ASGI app: the mock, or a test's deliberately broken one.)
+    """
+    # Imported here for their cost: this plugin is loaded by every pytest session.
+    import uvicorn
 
-        from mockserver.app import create_app
-
-        self.app = create_app(config)
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                self.app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="on"
-            )
-        )
-        self.thread = threading.Thread(target=self.server.run, name="credkit-mock", daemon=True)
-
-    def start(self, timeout: float = 10) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("The credkit mock server did not start.")
-            time.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan=lifespan
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="credkit-mock", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("The credkit mock server did not start.")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
 def credkit_mock_config() -> Config:
     """The mock's configuration; override this fixture to change it."""
-    from mockserver.config import Config
-
     return Config(access_log=False, log_level="warning")
 
 
 @pytest.fixture(scope="session")
 def credkit_mock_server(credkit_mock_config: Config) -> Iterator[MockServer]:
     """One mock server for the session (see `credkit_mock` for the per-test reset)."""
-    runner = _ServerThread(credkit_mock_config)
-    url = runner.start()
-    keys = dict(DEFAULT_KEYS)
-    known = {k.key for k in runner.app.state.fixtures.api_keys}
-    keys = {role: key for role, key in keys.items() if key in known}
-    try:
-        yield MockServer(base_url=url, app=runner.app, keys=keys)
-    finally:
-        runner.stop()
+    # Imported here for its cost: this plugin is loaded by every pytest session.
+    from mockserver.app import create_app
+
+    app = create_app(credkit_mock_config)
+    known = {k.key for k in app.state.fixtures.api_keys}
+    keys = {role: key for role, key in DEV_KEYS.items() if key in known}
+    with serving(app, lifespan="on") as url:
+        yield MockServer(base_url=url, app=app, keys=keys)
 
 
 @pytest.fixture

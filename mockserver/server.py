@@ -12,13 +12,16 @@ import contextlib
 import logging
 import socket
 import sys
-from typing import Any, TextIO
+from typing import TextIO
 
+import uvicorn
+
+from credkit_core.resources import DEV_KEYS
+from mockserver.app import create_app
 from mockserver.config import Config
+from mockserver.state import AppState
 
 __all__ = ["banner", "configure_logging", "run"]
-
-DEV_KEYS = ("dev-admin-key", "YOUR_API_KEY", "dev-readonly-key", "dev-other-workspace-key")
 
 
 def configure_logging(level: str, stream: TextIO | None = None) -> None:
@@ -35,10 +38,10 @@ def configure_logging(level: str, stream: TextIO | None = None) -> None:
         uv.propagate = False
 
 
-def banner(url: str, state: Any) -> str:
+def banner(url: str, state: AppState) -> str:
     """What `credkit serve` prints once it listens."""
     config: Config = state.config
-    keys = [k for k in state.fixtures.api_keys if k.key in DEV_KEYS]
+    keys = [k for k in state.fixtures.api_keys if k.key in DEV_KEYS.values()]
     lines = [
         f"credkit mock server {config.profile!r} profile listening on {url}",
         f"  credentials: {len(state.store)} (fixtures: {state.fixtures.source}"
@@ -56,7 +59,7 @@ def banner(url: str, state: Any) -> str:
     lines.append("  try:")
     lines.append(
         f"    curl -X PUT '{url}/api/v1/credentials/cred-789' "
-        "-H 'Authorization: Bearer YOUR_API_KEY' -H 'Content-Type: application/json' "
+        f"-H 'Authorization: Bearer {DEV_KEYS['full']}' -H 'Content-Type: application/json' "
         """-d '{"name": "OpenAI Production Key"}'"""
     )
     return "\n".join(lines)
@@ -64,10 +67,6 @@ def banner(url: str, state: Any) -> str:
 
 def run(config: Config) -> None:
     """Serve `config` until interrupted (Ctrl-C). Raises CredkitError on a bad config/state."""
-    import uvicorn
-
-    from mockserver.app import create_app
-
     configure_logging(config.log_level)
     app = create_app(config)
     state = app.state

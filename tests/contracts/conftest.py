@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 
 from contracts.config import VerifyConfig
+from credkit_core.resources import DEV_KEYS
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.apps import mock
-from tests.contracts.servers import serving
 
 KEYS = {
-    "api_key": "dev-admin-key",
-    "readonly_api_key": "dev-readonly-key",
-    "foreign_api_key": "dev-other-workspace-key",
+    "api_key": DEV_KEYS["admin"],
+    "readonly_api_key": DEV_KEYS["readonly"],
+    "foreign_api_key": DEV_KEYS["other_workspace"],
 }
 
 

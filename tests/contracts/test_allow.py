@@ -11,8 +11,8 @@ from contracts.allow import load_allow, parse_allow
 from contracts.config import VerifyConfig
 from contracts.runner import run
 from credkit_core.errors import ConfigError
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.errors import unknown_id_500
-from tests.contracts.servers import serving
 
 
 def test_entries_match_check_and_operation() -> None:

@@ -8,9 +8,9 @@ import pytest
 
 from contracts.config import VerifyConfig
 from contracts.runner import run
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken import DEFECTS
 from tests.contracts.broken.apps import PASSPHRASE
-from tests.contracts.servers import serving
 
 # Passive checks judge the traffic of other checks: give them some.
 PASSIVE = ("no-secret-in-responses", "error-shape", "encrypted-data-format")

@@ -139,7 +139,7 @@ def test_fuzz_stops_at_the_deadline(mock_url: str) -> None:
 def test_large_bodies_are_written_beside_the_report_and_the_curl_runs(tmp_path: Path) -> None:
     from mockserver.app import create_app
     from mockserver.config import Config
-    from tests.contracts.servers import serving
+    from mockserver.pytest_plugin import serving
 
     flowise = create_app(Config(access_log=False, log_level="warning", profile="flowise-3.1"))
     out = tmp_path / "out"
@@ -174,7 +174,7 @@ def test_without_a_report_large_bodies_are_not_written_anywhere(
 ) -> None:
     from mockserver.app import create_app
     from mockserver.config import Config
-    from tests.contracts.servers import serving
+    from mockserver.pytest_plugin import serving
 
     flowise = create_app(Config(access_log=False, log_level="warning", profile="flowise-3.1"))
     monkeypatch.chdir(tmp_path)

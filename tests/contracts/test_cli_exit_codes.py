@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from credkit_core.resources import DEV_KEYS
 from mockserver.app import create_app
 from mockserver.config import Config
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.apps import Request, Response, Rewrite, mock
 from tests.contracts.broken.semantics import response_id_differs
-from tests.contracts.servers import serving
 
 CREDKIT = str(Path(sys.executable).with_name("credkit"))
-KEY = "dev-admin-key"
+KEY = DEV_KEYS["admin"]
 CANARY = "credkit-canary-0123456789"  # a value that must never be printed or written
 
 

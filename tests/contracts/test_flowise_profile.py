@@ -9,7 +9,7 @@ from contracts.config import VerifyConfig
 from contracts.runner import run
 from mockserver.app import create_app
 from mockserver.config import Config
-from tests.contracts.servers import serving
+from mockserver.pytest_plugin import serving
 
 DEPARTURES = {
     "unknown-id-404",

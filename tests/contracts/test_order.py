@@ -15,8 +15,8 @@ from contracts.config import VerifyConfig
 from contracts.order import _applies, probes
 from contracts.runner import run
 from credkit_core.resources import CREDENTIALS_SPEC, load_spec
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.apps import Request, Response, Rewrite, mock
-from tests.contracts.servers import serving
 
 
 def _ctx(readonly: str | None) -> Any:

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.semantics import put_replaces
 from tests.contracts.conftest import KEYS
-from tests.contracts.servers import serving
 
 
 @pytest.fixture

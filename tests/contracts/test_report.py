@@ -18,9 +18,9 @@ from contracts.allow import parse_allow
 from contracts.config import VerifyConfig
 from contracts.report import print_console, to_json, write_json, write_junit
 from contracts.runner import RunResult, run
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.secrets import leaks_base64, leaks_secret_header, non_redacted_get
 from tests.contracts.conftest import KEYS
-from tests.contracts.servers import serving
 
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
 SECRET = re.compile(r"credkit-secret-[0-9a-f]{32}|Pw[0-9a-f]{32}")

@@ -21,9 +21,10 @@ from contracts.config import VerifyConfig
 from contracts.report import print_console, to_json
 from contracts.runner import run
 from contracts.safety import ABSENT_PREFIX
+from credkit_core.resources import DEV_KEYS
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.apps import PASSPHRASE, Request, Response, Rewrite, mock
 from tests.contracts.broken.semantics import response_id_differs
-from tests.contracts.servers import serving
 
 Seen = list[tuple[str, str, Any]]
 REPORT_SCHEMA = jsonschema_rs.validator_for(
@@ -274,7 +275,7 @@ def test_a_reproduction_still_works_after_the_run_deleted_its_credential(
         before = {c.id for c in app.state.store.all()}
         replay = subprocess.run(
             ["bash", "-c", "set -eo pipefail\n" + finding.curl],
-            env={**os.environ, "API_KEY": "dev-admin-key"},
+            env={**os.environ, "API_KEY": DEV_KEYS["admin"]},
             capture_output=True,
             text=True,
             timeout=30,

@@ -11,8 +11,8 @@ import pytest
 from contracts import schema
 from contracts.config import VerifyConfig
 from contracts.runner import run
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.access import ignores_auth
-from tests.contracts.servers import serving
 
 SCHEMATHESIS_DEFAULT_REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "422"]
 

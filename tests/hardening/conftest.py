@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from credkit_core.resources import DEV_KEYS
 from mockserver.app import create_app
 from mockserver.config import Config
 from tests.inprocess import AppClient
 
-FULL_KEY = "YOUR_API_KEY"  # the documentation's placeholder: full access to workspace-123
+FULL_KEY = DEV_KEYS["full"]
 AUTH = {"Authorization": f"Bearer {FULL_KEY}"}
 JSON_AUTH = {**AUTH, "Content-Type": "application/json"}
 CRED = "cred-789"
@@ -67,14 +68,3 @@ def plain(app: Any, credential_id: str = CRED, workspace: str = WORKSPACE) -> di
     assert stored is not None, f"{credential_id} is not stored"
     data: dict[str, Any] = stored.data
     return data
-
-
-def assert_error(response: Any, status: int) -> dict[str, Any]:
-    """`response` is a spec-shaped error with this status."""
-    assert response.status_code == status, (response.status_code, response.text[:300])
-    assert response.headers["content-type"].startswith("application/json")
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"statusCode", "success", "message", "stack"}, body
-    assert body["statusCode"] == status and body["success"] is False and body["stack"] == {}
-    assert isinstance(body["message"], str) and body["message"].strip()
-    return body

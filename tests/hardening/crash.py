@@ -19,9 +19,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.hardening import live
+from credkit_core.resources import DEV_KEYS
+from tests import live
 
-AUTH = {"Authorization": "Bearer YOUR_API_KEY"}
+AUTH = {"Authorization": f"Bearer {DEV_KEYS['full']}"}
 CRED = "cred-789"
 
 

@@ -18,10 +18,15 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from credkit_core.resources import DEV_KEYS
+
 HEAD = (
     b"PUT /api/v1/credentials/cred-789 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-    b"Authorization: Bearer YOUR_API_KEY\r\nContent-Type: application/json\r\n"
-    b"X-Padding: " + b"a" * 4096 + b"\r\n"
+    + f"Authorization: Bearer {DEV_KEYS['full']}\r\n".encode()
+    + b"Content-Type: application/json\r\n"
+    + b"X-Padding: "
+    + b"a" * 4096
+    + b"\r\n"
 )
 
 
@@ -127,7 +132,7 @@ def probe(
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     deadline = time.monotonic() + seconds
-    headers = {"Authorization": "Bearer YOUR_API_KEY", "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {DEV_KEYS['full']}", "Content-Type": "application/json"}
     connection = http.client.HTTPConnection(host, port, timeout=10)
     try:
         for n in range(max_requests):

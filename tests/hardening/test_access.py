@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 import mockserver.auth
-from tests.hardening.conftest import AUTH, CRED, assert_error, snapshot
+from tests.assertions import assert_error
+from tests.hardening.conftest import AUTH, CRED, snapshot
 from tests.inprocess import AppClient
 
 REMOTE = ("203.0.113.7", 40000)  # TEST-NET-3: only ever a forged scope address here

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.hardening import live
+from tests import live
 from tests.hardening.conftest import AUTH, CRED, plain
 from tests.inprocess import asgi_client
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from credkit_core.resources import ADMIN_SPEC
+from credkit_core.resources import ADMIN_SPEC, DEV_KEYS
 from tests.hardening.fuzzing import PHASES, config, fuzz
 from tests.inprocess import AppClient
 
-FULL = {"Authorization": "Bearer YOUR_API_KEY"}
-READ_ONLY = {"Authorization": "Bearer dev-readonly-key"}
-OTHER_WORKSPACE = {"Authorization": "Bearer dev-other-workspace-key"}
+FULL = {"Authorization": f"Bearer {DEV_KEYS['full']}"}
+READ_ONLY = {"Authorization": f"Bearer {DEV_KEYS['readonly']}"}
+OTHER_WORKSPACE = {"Authorization": f"Bearer {DEV_KEYS['other_workspace']}"}
 WRONG = {"Authorization": "Bearer not-a-key-of-this-server"}
 
 

@@ -14,8 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.hardening import live
-from tests.hardening.conftest import AUTH, CRED, JSON_AUTH, assert_error, plain, snapshot
+from credkit_core.resources import DEV_KEYS
+from tests import live
+from tests.assertions import assert_error
+from tests.hardening.conftest import AUTH, CRED, JSON_AUTH, plain, snapshot
 from tests.inprocess import AppClient
 
 LIMIT = 1_048_576
@@ -112,7 +114,7 @@ HOSTILE = [
         "bad JSON with a read-only key",
         b"{",
         403,
-        {"Authorization": "Bearer dev-readonly-key", "Content-Type": "application/json"},
+        {"Authorization": f"Bearer {DEV_KEYS['readonly']}", "Content-Type": "application/json"},
     ),
 ]
 

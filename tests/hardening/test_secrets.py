@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from credkit_core.catalog import MARKER
-from tests.hardening import live
+from tests import live
 
 
 def _secret(prefix: str) -> str:

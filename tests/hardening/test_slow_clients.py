@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.hardening import live
+from tests import live
 from tests.hardening.slowclients import probe, slowloris_in_thread
 
 

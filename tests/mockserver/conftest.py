@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 
+from credkit_core.resources import DEV_KEYS
 from mockserver.app import create_app
 from mockserver.config import Config
 from tests.inprocess import AppClient as Client
 
-FULL = {"Authorization": "Bearer YOUR_API_KEY"}
-ADMIN = {"Authorization": "Bearer dev-admin-key"}
-READONLY = {"Authorization": "Bearer dev-readonly-key"}
-OTHER = {"Authorization": "Bearer dev-other-workspace-key"}
+FULL = {"Authorization": f"Bearer {DEV_KEYS['full']}"}
+ADMIN = {"Authorization": f"Bearer {DEV_KEYS['admin']}"}
+READONLY = {"Authorization": f"Bearer {DEV_KEYS['readonly']}"}
+OTHER = {"Authorization": f"Bearer {DEV_KEYS['other_workspace']}"}
 SECRET = "credkit-test-passphrase"
 
 

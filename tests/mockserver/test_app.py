@@ -8,23 +8,11 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.assertions import assert_error
 from tests.mockserver.conftest import FULL, READONLY, Client
 
 CRED = "/api/v1/credentials/cred-789"
 JSON_CT = {"Content-Type": "application/json"}
-
-
-def assert_error(response: Any, status: int, *words: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"statusCode", "success", "message", "stack"}
-    assert body["statusCode"] == status
-    assert body["success"] is False
-    assert body["stack"] == {}
-    for word in words:
-        assert word in body["message"], body["message"]
-    return dict(body)
 
 
 # -- 413 ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The credentials operations (`mockserver.handlers`): lifecycle, merge rules, redaction."""
+"""The `spec` profile's operations (`mockserver.profiles.spec_ops`): lifecycle, merge, redaction."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import httpx
 
 from credkit_core.catalog import BULLETS, MARKER
 from credkit_core.crypto import decrypt
+from credkit_core.resources import DEV_KEYS
 from tests.mockserver.conftest import FULL, OTHER, SECRET, Client
 
 CRED = "/api/v1/credentials/cred-789"
@@ -180,7 +181,7 @@ def test_rejected_requests_change_nothing(app: Any, client: Client) -> None:
         ({"name": ""}, FULL),
         ({"name": "x", "id": "y"}, FULL),
         ({"plainDataObj": "s"}, FULL),
-        ({"name": "x"}, {"Authorization": "Bearer dev-readonly-key"}),
+        ({"name": "x"}, {"Authorization": f"Bearer {DEV_KEYS['readonly']}"}),
         ({"name": "x"}, {}),
     ]
     for body, headers in bad:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,11 +12,11 @@ from click.testing import CliRunner
 
 import mockserver
 from credkit_cli import cli
+from credkit_core.resources import DEV_KEYS
 from mockserver.app import create_app
 from mockserver.config import Config
 from mockserver.server import banner
-
-URL = re.compile(r"listening on (http://127\.0\.0\.1:(\d+))")
+from tests import live
 
 
 def test_serve_builds_the_config_from_options(
@@ -112,49 +107,12 @@ def test_seed_adds_deterministic_generated_credentials() -> None:
 # -- end to end: a real `credkit serve --port 0` ---------------------------------------------
 
 
-class Served:
-    """A `python -m mockserver serve --port 0 ...` process and the output it wrote."""
-
-    def __init__(self, log: Path, args: tuple[str, ...]) -> None:
-        self.log = log
-        with log.open("a") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                text=True,
-                start_new_session=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-        offset = 0
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            found = URL.search(log.read_text()[offset:])
-            if found:
-                self.url = found.group(1)
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
-        self.stop()
-        pytest.fail("credkit serve printed no banner:\n" + log.read_text())
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            return self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
-
-
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
-    started: list[Served] = []
+def serve(tmp_path: Path) -> Iterator[Callable[..., live.LiveServer]]:
+    started: list[live.LiveServer] = []
 
-    def start(*args: str) -> Served:
-        started.append(Served(tmp_path / f"serve-{len(started)}.log", args))
+    def start(*args: str) -> live.LiveServer:
+        started.append(live.start(tmp_path / f"serve-{len(started)}.log", *args))
         return started[-1]
 
     yield start
@@ -163,14 +121,14 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
 
 
 @pytest.fixture
-def served(serve: Callable[..., Served]) -> Served:
+def served(serve: Callable[..., live.LiveServer]) -> live.LiveServer:
     return serve("--secret-key", "e2e-passphrase")
 
 
 @pytest.mark.e2e
-def test_documented_curl_examples_against_a_real_server(served: Served) -> None:
-    url, log = served.url, served.log
-    headers = {"Authorization": "Bearer YOUR_API_KEY", "Content-Type": "application/json"}
+def test_documented_curl_examples_against_a_real_server(served: live.LiveServer) -> None:
+    url = served.url
+    headers = {"Authorization": f"Bearer {DEV_KEYS['full']}", "Content-Type": "application/json"}
     first = httpx.put(
         f"{url}/api/v1/credentials/cred-789",
         content='{\n    "name": "OpenAI Production Key"\n  }',
@@ -194,9 +152,7 @@ def test_documented_curl_examples_against_a_real_server(served: Served) -> None:
         "updatedDate",
         "workspaceId",
     }
-    time.sleep(0.1)
-    output = log.read_text()
-    assert "PUT /api/v1/credentials/cred-789 200" in output
+    output = served.wait_for_output("PUT /api/v1/credentials/cred-789 200")
     for secret in ("sk-new-key", "e2e-passphrase"):
         assert secret not in output
     assert (
@@ -205,21 +161,23 @@ def test_documented_curl_examples_against_a_real_server(served: Served) -> None:
 
 
 @pytest.mark.e2e
-def test_real_server_stops_cleanly_on_sigint(served: Served) -> None:
+def test_real_server_stops_cleanly_on_sigint(served: live.LiveServer) -> None:
     assert httpx.get(f"{served.url}/api/v1/ping").text == "pong"
-    assert served.stop() == 0
+    assert served.stop(signal.SIGINT) == 0
 
 
 @pytest.mark.e2e
-def test_state_file_survives_a_real_restart(serve: Callable[..., Served], tmp_path: Path) -> None:
+def test_state_file_survives_a_real_restart(
+    serve: Callable[..., live.LiveServer], tmp_path: Path
+) -> None:
     state = tmp_path / "state.jsonl"
     first = serve("--state-file", str(state))
-    headers = {"Authorization": "Bearer YOUR_API_KEY"}
+    headers = {"Authorization": f"Bearer {DEV_KEYS['full']}"}
     response = httpx.put(
         f"{first.url}/api/v1/credentials/cred-789", json={"name": "persisted"}, headers=headers
     )
     assert response.status_code == 200
-    assert first.stop() == 0
+    assert first.stop(signal.SIGINT) == 0
     assert (tmp_path / "state.jsonl.key").exists()
     second = serve("--state-file", str(state))
     got = httpx.get(f"{second.url}/api/v1/credentials/cred-789", headers=headers)

@@ -29,7 +29,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.hardening.live import LiveServer, running
+from tests.live import LiveServer, running
 
 HERE = Path(__file__).parent / "generators"
 # The npm tools, pinned; .ci/run installs the same list once and passes it as CREDKIT_NODE_TOOLS.

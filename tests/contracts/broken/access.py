@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from credkit_core.resources import DEV_KEYS
 from tests.contracts.broken.apps import (
     Proxy,
     Request,
@@ -22,7 +23,7 @@ def cross_workspace_read() -> Any:
 def ignores_auth() -> Any:
     app = mock()
     keyring = app.state.keyring
-    admin = keyring.authenticate(b"Bearer dev-admin-key")
+    admin = keyring.authenticate(f"Bearer {DEV_KEYS['admin']}".encode())
 
     def authenticate(header: bytes | None) -> Any:
         try:

@@ -1,4 +1,5 @@
-"""A real `credkit serve` process on a free loopback port, for the end-to-end hardening tests.
+"""A real `credkit serve` process on a free loopback port: the one live-server harness of the
+end-to-end tests (a threaded in-process server is `mockserver.pytest_plugin.serving`).
 
 The process runs as `python -m mockserver serve --port 0 ...` from the running interpreter's
 environment, in its own session (so a kill reaches nothing else); its stdout and stderr go to a
@@ -46,14 +47,27 @@ class LiveServer:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
-    def stop(self) -> None:
-        """SIGTERM (graceful), then SIGKILL if it lingers."""
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """`sig` (SIGTERM: graceful; SIGINT: Ctrl-C), then SIGKILL if it lingers; the exit code."""
         if self.alive():
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            os.killpg(self.proc.pid, sig)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        return self.proc.returncode
+
+    def wait_for_output(self, text: str, timeout: float = 10) -> str:
+        """Everything printed so far, once it holds `text` (polled: the access log is flushed
+        every 50 ms); AssertionError naming `text` when it never comes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            output = self.output
+            if text in output:
+                return output
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not printed within {timeout} s:\n{output}")
+            time.sleep(0.02)
 
 
 def start(
