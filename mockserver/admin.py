@@ -4,6 +4,14 @@ Access: loopback clients only, unless `--admin-token` is set; then every call ne
 `Authorization: Bearer <token>` (compared in constant time), from anywhere. Nothing it returns
 holds a secret or an API key: data values and journal bodies are masked.
 
+Cross-site requests: a web page on another site runs in the developer's browser, so it *is* a
+loopback client, and a "simple" request (a form, or `fetch` with `text/plain`) reaches the mock
+without a preflight. So a request whose `Origin` is present and is neither the mock's own
+(same-origin) nor one listed with `--cors-origin` is refused with 403 (neither the localhost
+default nor `*` count here: a page on another local port is another site); and a write without
+a body may carry no `Content-Type` but JSON (403: `text/plain`, forms and multipart are what a
+page can send cross-site unasked); a write with a body needs `application/json` already (415).
+
 With `--state-file`, reset and load write a snapshot before anything changes in memory: when
 it cannot be written (or the file failed earlier) they answer 503 naming the file, as API
 writes do, and change nothing.
@@ -22,8 +30,9 @@ from credkit_core.fixtures.loader import parse_fixtures
 from credkit_core.resources import ADMIN_SPEC, load_spec
 from mockserver.auth import KeyRing, bearer_token, tokens_equal
 from mockserver.journal import MASK
+from mockserver.origins import OriginPolicy, suggested_origin
 from mockserver.requests import read_body, route_path
-from mockserver.responses import ApiError, Reply, json_reply, send_reply
+from mockserver.responses import ApiError, Reply, json_reply, send_reply, shown
 from mockserver.routing import compile_spec
 from mockserver.state import AppState
 from mockserver.store import format_ms
@@ -34,6 +43,7 @@ __all__ = ["AdminApp", "is_loopback"]
 AdminHandler = Callable[[dict[str, Any] | None], Reply]
 PREFIX = "/__admin"  # where the app mounts this one; the admin spec's paths start with it
 NO_CONTENT = Reply(204, b"", b"application/json")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def is_loopback(client: Any) -> bool:
@@ -48,12 +58,21 @@ def is_loopback(client: Any) -> bool:
     )
 
 
+def _same_origin(origin: str, host: bytes | None) -> bool:
+    """Whether `origin` is the mock's own, as the request's `Host` names it."""
+    if host is None:
+        return False
+    _, _, authority = origin.lower().partition("://")
+    return authority == host.decode("latin-1").lower()
+
+
 class AdminApp:
     """The `/__admin` ASGI app. Each operation's handler is the method named by its
     operationId in snake_case (`resetState` → `reset_state`), as in the profiles."""
 
     def __init__(self, state: AppState) -> None:
         self.state = state
+        self.origins = OriginPolicy(state.config.cors_origins)
         self.routes = compile_spec(load_spec(ADMIN_SPEC))
         self.handlers: dict[str, AdminHandler] = {
             operation_id: getattr(self, operation.handler)
@@ -76,6 +95,24 @@ class AdminApp:
             raise ApiError(
                 403, "The admin API answers loopback clients only (start with --admin-token)."
             )
+
+    def check_origin(self, headers: dict[bytes, bytes]) -> None:
+        """403 for a request from a web page of another site (see the module docstring)."""
+        raw = headers.get(b"origin")
+        if raw is None:
+            return
+        origin = raw.decode("latin-1")
+        if self.origins.lists(origin) or _same_origin(origin, headers.get(b"host")):
+            return
+        named = suggested_origin(origin)
+        raise ApiError(
+            403,
+            f"Cross-site request refused: the admin API does not answer pages from origin "
+            f"{shown(origin)!r}: it answers its own pages"
+            + (f" and {', '.join(self.origins.listed)}" if self.origins.listed else "")
+            + f". If that page is yours, start the mock with --cors-origin {named} "
+            f"(or CREDKIT_CORS_ORIGIN={named}).",
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one admin request and log it (status 0 when the client went away)."""
@@ -105,6 +142,7 @@ class AdminApp:
 
     def dispatch(self, scope: Scope, path: str, headers: dict[bytes, bytes], body: bytes) -> Reply:
         self.check_access(scope, headers)
+        self.check_origin(headers)
         found = self.routes.match(path)
         if found is None:
             raise ApiError(404, "No such admin route.")
@@ -118,6 +156,19 @@ class AdminApp:
                 ((b"allow", route.allow.encode("ascii")),),
             )
         document: dict[str, Any] | None = None
+        content_type = headers.get(b"content-type")
+        if (
+            not operation.media_types
+            and scope["method"] not in SAFE_METHODS
+            and content_type is not None
+            and not is_json_media_type(content_type)
+        ):
+            raise ApiError(
+                403,
+                f"Cross-site request refused: {scope['method']} {route.template} takes no body, "
+                "and a Content-Type other than application/json is what a web page can send "
+                "from another site. Send no Content-Type (curl -X POST URL) or application/json.",
+            )
         if operation.media_types:
             if body_is_empty(body):
                 raise ApiError(412, "Request body is required and was not provided.")

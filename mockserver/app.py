@@ -1,6 +1,7 @@
 """The mock server as an ASGI application: `create_app(config)`, the composition root.
 
-Built from Starlette's pieces, outermost first: `CORSMiddleware` (`mockserver.cors`) → a
+Built from Starlette's pieces, outermost first: the `Host` check against DNS rebinding
+(`mockserver.hosts`, pure ASGI) → `CORSMiddleware` (`mockserver.cors`) → a
 `Router` with a `Route` for each spec document (`mockserver.documents`), a `Mount` for the
 admin API (`mockserver.admin`), and the credentials API (`mockserver.api`) as the router's
 default; the lifespan runs through the router. What is ours is what is fast and specific: the
@@ -29,6 +30,8 @@ from mockserver.api import ApiApp
 from mockserver.config import Config
 from mockserver.cors import MockCORSMiddleware
 from mockserver.documents import SpecDocuments
+from mockserver.hosts import HostCheck, HostPolicy
+from mockserver.origins import OriginPolicy
 from mockserver.profile import Profile
 from mockserver.profiles import check_profile, create_profile
 from mockserver.state import AppState, build_state
@@ -56,7 +59,11 @@ class MockApp:
             lifespan=self.lifespan,
             redirect_slashes=False,  # `/__admin` and `/openapi.yaml/` are answered, not redirected
         )
-        self.asgi = MockCORSMiddleware(self.router, state.config.cors_origins)
+        config = state.config
+        self.origins = OriginPolicy(config.cors_origins)
+        self.cors = MockCORSMiddleware(self.router, self.origins, state.access_log)
+        self.hosts = HostPolicy(config.allowed_hosts, bind_host=config.host)
+        self.asgi = HostCheck(self.cors, self.hosts, state.access_log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)

@@ -15,10 +15,14 @@ from typing import Any
 
 from credkit_core.envvars import parse_bool, parse_list
 from credkit_core.errors import ConfigError
+from mockserver.hosts import normalize_host
+from mockserver.origins import normalize_origin
 
-__all__ = ["DEFAULT_MAX_BODY", "ENV_VARS", "LOG_LEVELS", "Config"]
+__all__ = ["DEFAULT_MAX_BODY", "ENV_VARS", "LOG_LEVELS", "MAX_LATENCY_MS", "MAX_SEED", "Config"]
 
 DEFAULT_MAX_BODY = 1_048_576
+MAX_LATENCY_MS = 3_600_000.0  # an hour: anything longer is a typo, and sleep() has limits
+MAX_SEED = 100_000  # generated credentials are held in memory and encrypted at start
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
@@ -35,6 +39,7 @@ class Config:
     state_file: Path | None = None
     latency_ms: float = 0.0
     cors_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
     admin_token: str | None = field(default=None, repr=False)
     log_level: str = "info"
     max_body: int = DEFAULT_MAX_BODY
@@ -48,10 +53,15 @@ class Config:
             raise ConfigError(
                 f"Config 'port' has value {self.port!r}. Use 0..65535 (0: a free port)."
             )
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ConfigError(f"Config 'seed' has value {self.seed!r}. Use a count >= 0.")
-        if self.latency_ms < 0:
-            raise ConfigError(f"Config 'latency_ms' has value {self.latency_ms!r}. Use >= 0.")
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(
+                f"Config 'seed' has value {self.seed!r}. Use a count from 0 to {MAX_SEED}."
+            )
+        if not 0 <= self.latency_ms <= MAX_LATENCY_MS:  # also refuses NaN
+            raise ConfigError(
+                f"Config 'latency_ms' has value {self.latency_ms!r}. Use milliseconds from 0 "
+                f"to {MAX_LATENCY_MS:.0f}."
+            )
         if not isinstance(self.max_body, int) or self.max_body < 1:
             raise ConfigError(f"Config 'max_body' has value {self.max_body!r}. Use bytes >= 1.")
         if self.compact_every < 1:
@@ -62,20 +72,28 @@ class Config:
                 f"Use one of {', '.join(LOG_LEVELS)}."
             )
         object.__setattr__(self, "log_level", self.log_level.lower())
-        if self.secret_key == "":
-            raise ConfigError("Config 'secret_key' is empty. Give a passphrase or leave it unset.")
-        if self.admin_token == "":
-            raise ConfigError("Config 'admin_token' is empty. Give a token or leave it unset.")
-        for origin in self.cors_origins:
-            if origin != "*" and "://" not in origin:
-                raise ConfigError(
-                    f"Config 'cors_origins' has value {origin!r}. Use an origin such as "
-                    "'https://app.example.com' or '*'."
-                )
+        _check_host(self.host)
+        _check_secret("secret_key", self.secret_key, "a passphrase")
+        _check_secret("admin_token", self.admin_token, "a token")
+        if self.admin_token is not None and not all("!" <= c <= "~" for c in self.admin_token):
+            raise ConfigError(
+                "Config 'admin_token' has a character that cannot be sent in an Authorization "
+                "header (a space, a control or a non-ASCII character; the value is not shown). "
+                "Use letters, digits and punctuation."
+            )
+        object.__setattr__(self, "cors_origins", _checked("cors_origins", self.cors_origins))
+        object.__setattr__(self, "allowed_hosts", _checked("allowed_hosts", self.allowed_hosts))
         if self.fixtures is not None and not isinstance(self.fixtures, Path):
             object.__setattr__(self, "fixtures", Path(self.fixtures))
         if self.state_file is not None and not isinstance(self.state_file, Path):
             object.__setattr__(self, "state_file", Path(self.state_file))
+        if self.state_file is not None and (
+            self.state_file.name in ("", ".", "..") or self.state_file.is_dir()
+        ):
+            raise ConfigError(
+                f"Config 'state_file' has value {str(self.state_file)!r}, a directory. Give a "
+                "file path, such as ./credkit-state.jsonl."
+            )
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Config:
@@ -106,6 +124,51 @@ class Config:
         return cls(**values)
 
 
+def _check_host(host: str) -> None:
+    """`--host`: an address or a name to bind, not a URL or an address with a port."""
+    problem = ""
+    if not host or not host.isascii() or not host.isprintable() or " " in host:
+        problem = "Use an IP address or a name of this machine, such as 127.0.0.1"
+    elif "://" in host or "/" in host:
+        problem = "Give the address alone, without a scheme or a path (e.g. 127.0.0.1)"
+    elif host.startswith("["):
+        problem = "Give an IPv6 address without brackets (e.g. ::1)"
+    elif host.count(":") == 1:
+        problem = "Give the port with --port, not in the address"
+    if problem:
+        raise ConfigError(f"Config 'host' has value {host!r}. {problem}.")
+
+
+def _check_secret(name: str, value: str | None, what: str) -> None:
+    """A passphrase or token: not empty, and text (UTF-8); never shown in the message."""
+    if value is None:
+        return
+    if value == "":
+        raise ConfigError(f"Config {name!r} is empty. Give {what} or leave it unset.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            f"Config {name!r} is not valid UTF-8 text (it holds bytes such as \\xff that no "
+            f"text encodes; the value is not shown). Give {what} as UTF-8 text."
+        ) from None
+
+
+def _checked(name: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """`cors_origins` or `allowed_hosts`, each value checked and normalized."""
+    normalize = normalize_origin if name == "cors_origins" else normalize_host
+    checked: list[str] = []
+    for value in values:
+        try:
+            item = normalize(value)
+        except ValueError as exc:
+            option = "--cors-origin" if name == "cors_origins" else "--allowed-host"
+            raise ConfigError(f"Config {name!r} ({option}, {ENV_VARS[name][0]}): {exc}.") from None
+        if item not in checked:
+            checked.append(item)
+    return tuple(checked)
+
+
 def _secret(raw: str) -> str:
     return raw
 
@@ -119,6 +182,7 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "state_file": ("CREDKIT_STATE_FILE", Path),
     "latency_ms": ("CREDKIT_LATENCY", float),
     "cors_origins": ("CREDKIT_CORS_ORIGIN", parse_list),
+    "allowed_hosts": ("CREDKIT_ALLOWED_HOST", parse_list),
     "admin_token": ("CREDKIT_ADMIN_TOKEN", _secret),
     "log_level": ("CREDKIT_LOG_LEVEL", str),
     "max_body": ("CREDKIT_MAX_BODY", int),

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from credkit_core.errors import StateFileError
+from credkit_core.errors import ConfigError, StateFileError
 
 __all__ = ["generate_passphrase", "key_file_for", "resolve_passphrase"]
 
@@ -36,15 +36,27 @@ def resolve_passphrase(
     if secret_key:
         return secret_key, "--secret-key"
     if env.get("FLOWISE_SECRETKEY_OVERWRITE"):
-        return env["FLOWISE_SECRETKEY_OVERWRITE"], "FLOWISE_SECRETKEY_OVERWRITE"
+        overwrite = env["FLOWISE_SECRETKEY_OVERWRITE"]
+        try:
+            overwrite.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(
+                "Environment variable FLOWISE_SECRETKEY_OVERWRITE is not valid UTF-8 text (the "
+                "value is not shown). Set it to a passphrase in UTF-8, or unset it."
+            ) from None
+        return overwrite, "FLOWISE_SECRETKEY_OVERWRITE"
     if state_file is None:
         return generate_passphrase(), "generated"
     key_file = key_file_for(state_file)
     if key_file.exists():
         try:
             text = key_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise StateFileError(f"Cannot read the key file {key_file}: {exc}.") from exc
+        except OSError as exc:
+            raise StateFileError(f"Cannot read the key file {key_file}: {exc.strerror}.") from exc
+        except UnicodeDecodeError:  # its bytes are the passphrase: none of them is shown
+            raise StateFileError(
+                f"The key file {key_file} is not UTF-8 text; put the passphrase in it as text."
+            ) from None
         if not text:
             raise StateFileError(
                 f"The key file {key_file} is empty; delete it with its state file."

@@ -62,7 +62,14 @@ class RouteTable:
     by_operation_id: dict[str, Operation] = field(default_factory=dict)
 
     def match(self, path: str) -> tuple[PathRoute, dict[str, str]] | None:
-        """The route for `path` and its path parameters, or None (404)."""
+        """The route for `path` and its path parameters, or None (404). One trailing slash is
+        ignored, as Express routes do (`/api/v1/credentials/` is `/api/v1/credentials`)."""
+        found = self._match(path)
+        if found is None and len(path) > 1 and path.endswith("/"):
+            return self._match(path[:-1])
+        return found
+
+    def _match(self, path: str) -> tuple[PathRoute, dict[str, str]] | None:
         route = self.static.get(path)
         if route is not None:
             return route, {}

@@ -1,14 +1,21 @@
 """Running the mock under uvicorn: `run(config)`, the startup banner and logging.
 
 The banner (stdout) shows the URL (the real port when started with `--port 0`), the built-in
-development keys, where the encryption passphrase came from (never the passphrase) and one
-copy-paste curl of the documented example. Logs go to stderr: one access line per request
-(method, path without the query, status, milliseconds), never a header or a body.
+development keys, where the encryption passphrase came from (never the passphrase), which
+`Host` names and browser origins are allowed (with a warning when `*` opens either up, and a
+hint when the mock is bound to every interface) and one copy-paste curl of the documented
+example. Logs go to stderr: one access line per request (method, path without the query,
+status, milliseconds), never a header or a body.
+
+The listening socket is bound here, before anything is loaded, so a port in use, a port that
+needs privileges or an address that is not this machine's is one line naming the option and
+exit status 2 (`ConfigError`), not uvicorn's log lines.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import socket
 import sys
@@ -16,12 +23,15 @@ from typing import TextIO
 
 import uvicorn
 
+from credkit_core.errors import ConfigError
 from credkit_core.resources import DEV_KEYS
 from mockserver.app import create_app
 from mockserver.config import Config
+from mockserver.hosts import WILDCARD_BINDS, HostPolicy
+from mockserver.origins import OriginPolicy
 from mockserver.state import AppState
 
-__all__ = ["banner", "configure_logging", "run"]
+__all__ = ["banner", "bind_socket", "configure_logging", "run"]
 
 
 def configure_logging(level: str, stream: TextIO | None = None) -> None:
@@ -38,12 +48,89 @@ def configure_logging(level: str, stream: TextIO | None = None) -> None:
         uv.propagate = False
 
 
+def bind_socket(config: Config) -> socket.socket:
+    """A socket bound to `config.host`/`config.port` (as uvicorn binds it); `ConfigError`
+    (exit 2) in one line naming the option when it cannot be."""
+    host, port = config.host, config.port
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(_bind_problem(exc, host, port)) from None
+    return sock
+
+
+def _bind_problem(exc: OSError, host: str, port: int) -> str:
+    if isinstance(exc, socket.gaierror):
+        return (
+            f"Cannot listen on --host {host!r}: not a known name ({exc.strerror}). Give an IP "
+            "address or a name of this machine, such as 127.0.0.1 (or set CREDKIT_HOST)."
+        )
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"Port {port} on {host} is already in use. Stop what listens there, or choose "
+            "another port with --port (or CREDKIT_PORT); --port 0 takes a free one."
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"Not allowed to listen on port {port} of {host} (ports below 1024 need "
+            "privileges). Choose another with --port, such as --port 3000."
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"Cannot listen on --host {host!r}: it is not an address of this machine. Give "
+            "one of its addresses, or 127.0.0.1 to stay local."
+        )
+    return f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Check --host and --port."
+
+
+def _printable(text: str) -> str:
+    """`text` with undecodable file-name bytes shown as \\xNN (stdout is strict UTF-8)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def local_url(host: str, port: int) -> str:
+    """The URL to print: a wildcard bind is reached locally through the loopback address."""
+    if host in WILDCARD_BINDS:
+        host = "[::1]" if ":" in host else "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def access_lines(config: Config) -> list[str]:
+    """The banner's lines on who may reach the mock: hosts, origins, warnings and hints."""
+    hosts = HostPolicy(config.allowed_hosts, bind_host=config.host)
+    origins = OriginPolicy(config.cors_origins)
+    lines = [f"  allowed hosts: {hosts.describe()}", f"  CORS origins: {origins.describe()}"]
+    if hosts.any:
+        lines.append(
+            "  WARNING: --allowed-host '*' accepts any Host: a web page can reach this mock "
+            "through DNS rebinding. Name the hosts instead."
+        )
+    elif config.host in WILDCARD_BINDS and not config.allowed_hosts:
+        lines.append(
+            f"  note: bound to every interface ({config.host or '0.0.0.0'}), but requests "
+            "that name this machine by another name or address are refused (403): add "
+            "--allowed-host NAME for each, e.g. --allowed-host 192.168.1.20."
+        )
+    if origins.any:
+        lines.append(
+            "  WARNING: --cors-origin '*': any web page may call the credentials API from a "
+            "browser (the admin API still answers listed origins only)."
+        )
+    return lines
+
+
 def banner(url: str, state: AppState) -> str:
     """What `credkit serve` prints once it listens."""
     config: Config = state.config
     keys = [k for k in state.fixtures.api_keys if k.key in DEV_KEYS.values()]
+    bound = "" if config.host not in WILDCARD_BINDS else f" (bound to {config.host or '*'})"
     lines = [
-        f"credkit mock server {config.profile!r} profile listening on {url}",
+        f"credkit mock server {config.profile!r} profile listening on {url}{bound}",
         f"  credentials: {len(state.store)} (fixtures: {state.fixtures.source}"
         + (f", +{config.seed} generated" if config.seed else "")
         + ")",
@@ -55,6 +142,7 @@ def banner(url: str, state: AppState) -> str:
         lines.append("  development API keys:")
         for key in keys:
             lines.append(f"    {key.key:<24} {key.workspace}  {', '.join(sorted(key.permissions))}")
+    lines.extend(access_lines(config))
     lines.append(f"  spec: {url}/openapi.yaml   admin: {url}/__admin/state")
     lines.append("  try:")
     lines.append(
@@ -62,13 +150,18 @@ def banner(url: str, state: AppState) -> str:
         f"-H 'Authorization: Bearer {DEV_KEYS['full']}' -H 'Content-Type: application/json' "
         """-d '{"name": "OpenAI Production Key"}'"""
     )
-    return "\n".join(lines)
+    return _printable("\n".join(lines))
 
 
 def run(config: Config) -> None:
     """Serve `config` until interrupted (Ctrl-C). Raises CredkitError on a bad config/state."""
     configure_logging(config.log_level)
-    app = create_app(config)
+    sock = bind_socket(config)  # first: a port in use is known before anything is loaded
+    try:
+        app = create_app(config)
+    except BaseException:
+        sock.close()
+        raise
     state = app.state
     if logging.getLogger("credkit.access").isEnabledFor(logging.INFO):
         state.access_log.stream = sys.stderr  # buffered, flushed every 50 ms
@@ -85,8 +178,8 @@ def run(config: Config) -> None:
                 for sock in server.sockets:
                     port = sock.getsockname()[1]
                     break
-            host = config.host if ":" not in config.host else f"[{config.host}]"
-            print(banner(f"http://{host}:{port}", state), flush=True)
+            url = local_url(config.host, port)
+            print(banner(url, state), flush=True)
 
     uv_config = uvicorn.Config(
         app,
@@ -100,4 +193,4 @@ def run(config: Config) -> None:
     )
     # uvicorn re-raises the Ctrl-C it handled once the shutdown is complete: exit cleanly.
     with contextlib.suppress(KeyboardInterrupt):
-        _Server(uv_config).run()
+        _Server(uv_config).run(sockets=[sock])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,12 +39,52 @@ def test_keyword_only() -> None:
         ({"secret_key": ""}, "secret_key"),
         ({"admin_token": ""}, "admin_token"),
         ({"cors_origins": ("localhost",)}, "cors_origins"),
+        ({"cors_origins": ("http://192.168.*x",)}, "whole labels"),
+        ({"cors_origins": ("http://myhost.*",)}, "any domain"),
+        ({"cors_origins": ("null",)}, "sandboxed"),
+        ({"cors_origins": ("https://a.example/app",)}, "no path"),
+        ({"cors_origins": ("https://a.example:0",)}, "1..65535"),
+        ({"cors_origins": ("\udcff",)}, "ASCII"),
+        ({"allowed_hosts": ("a.lan:3000",)}, "--allowed-host, CREDKIT_ALLOWED_HOST"),
+        ({"allowed_hosts": ("http://a.lan",)}, "name alone"),
+        ({"allowed_hosts": ("\udcff",)}, "allowed_hosts"),
+        ({"secret_key": "\udcff"}, "'secret_key' is not valid UTF-8"),
+        ({"admin_token": "\udcff"}, "'admin_token' is not valid UTF-8"),
+        ({"admin_token": "two words"}, "Authorization header"),
+        ({"admin_token": "caf\u00e9"}, "Authorization header"),
+        ({"latency_ms": float("nan")}, "latency_ms"),
+        ({"latency_ms": float("inf")}, "latency_ms"),
+        ({"latency_ms": 1e308}, "latency_ms"),
+        ({"seed": 10**9}, "seed"),
+        ({"host": "http://0.0.0.0"}, "without a scheme"),
+        ({"host": "127.0.0.1:3000"}, "--port"),
+        ({"host": "[::1]"}, "without brackets"),
+        ({"host": "\udcff"}, "'host'"),
+        ({"host": ""}, "'host'"),
+        ({"state_file": Path(".")}, "a directory"),
+        ({"state_file": Path("/")}, "a directory"),
     ],
 )
 def test_bad_values_are_config_errors(values: dict[str, object], word: str) -> None:
-    with pytest.raises(ConfigError, match=word) as caught:
+    with pytest.raises(ConfigError, match=re.escape(word)) as caught:
         Config(**values)  # type: ignore[arg-type]
     assert caught.value.exit_code == 2
+    message = str(caught.value)
+    assert "\n" not in message
+    message.encode("ascii")  # printable anywhere: undecodable bytes are escaped
+    for secret in ("two words", "caf\u00e9"):
+        assert secret not in message
+
+
+def test_origins_and_hosts_are_normalized_once() -> None:
+    config = Config(
+        cors_origins=("HTTPS://A.example/", "https://a.example", "*"),
+        allowed_hosts=("Dev.LAN", "dev.lan.", "[FD00::1]"),
+    )
+    assert config.cors_origins == ("https://a.example", "*")
+    assert config.allowed_hosts == ("dev.lan", "[fd00::1]")
+    from_env = Config.from_env({"CREDKIT_ALLOWED_HOST": "a.lan, b.lan c.lan"})
+    assert from_env.allowed_hosts == ("a.lan", "b.lan", "c.lan")
 
 
 def test_an_unknown_profile_is_a_config_error_before_anything_starts(tmp_path: Path) -> None:
