@@ -34,14 +34,30 @@ def _option(name: str, *flags: str, **settings: Any) -> Decorator:
     return click.option(*flags, name, envvar=ENV_VARS[name][0], show_envvar=True, **settings)
 
 
-def _origins(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> tuple[str, ...]:
-    return tuple(origin for value in values for origin in parse_list(value))
+def _items(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """A repeatable option's values, each split as `Config.from_env` splits a list."""
+    return tuple(item for value in values for item in parse_list(value))
 
 
-@click.command()
-@_option("host", "--host", help="Interface to bind.")
+class _OneLineErrors(click.Command):
+    """Usage errors (a bad option value, an unknown option) as one line, `Error: ...`, exit 2,
+    like every other error of `credkit serve`: in a log the usage text only hides the cause."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.ctx = None  # show() prints the usage and the --help hint only with a context
+            raise
+
+
+@click.command(cls=_OneLineErrors)
+@_option(
+    "host",
+    "--host",
+    help="Interface to bind. Another than 127.0.0.1 (0.0.0.0: every one) is reached by other "
+    "names: add them with --allowed-host.",
+)
 @_option(
     "port",
     "--port",
@@ -77,10 +93,24 @@ def _origins(
     "cors_origins",
     "--cors-origin",
     multiple=True,
-    callback=_origins,
+    metavar="ORIGIN",
+    callback=_items,
     show_default=False,
-    help="Allowed CORS origin (repeatable, or comma-separated; '*' for any). "
-    "Default: http(s)://localhost|127.0.0.1[:port].",
+    help="Also allow this browser origin (repeatable, or comma-separated): exact "
+    "(https://app.example.com), a pattern (http://192.168.*, https://*.example.com) or '*' "
+    "for any. Always allowed: http(s)://localhost|127.0.0.1|[::1] on any port. Pages of a "
+    "listed origin (not '*') may also use /__admin.",
+)
+@_option(
+    "allowed_hosts",
+    "--allowed-host",
+    multiple=True,
+    metavar="NAME",
+    callback=_items,
+    show_default=False,
+    help="Also answer requests whose Host is NAME (repeatable, or comma-separated; any port; "
+    "*.example.com for subdomains; '*' for any, which gives up the DNS-rebinding guard). "
+    "Always answered: localhost, 127.0.0.1, [::1] and the --host address.",
 )
 @_option("admin_token", "--admin-token", help="Require this Bearer token on /__admin.")
 @_option(

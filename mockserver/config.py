@@ -136,7 +136,7 @@ def _check_host(host: str) -> None:
     elif host.count(":") == 1:
         problem = "Give the port with --port, not in the address"
     if problem:
-        raise ConfigError(f"Config 'host' has value {host!r}. {problem}.")
+        raise ConfigError(f"Config 'host' (--host, CREDKIT_HOST) has value {host!r}. {problem}.")
 
 
 def _check_secret(name: str, value: str | None, what: str) -> None:
@@ -148,9 +148,11 @@ def _check_secret(name: str, value: str | None, what: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
+        option, variable = "--" + name.replace("_", "-"), ENV_VARS[name][0]
         raise ConfigError(
-            f"Config {name!r} is not valid UTF-8 text (it holds bytes such as \\xff that no "
-            f"text encodes; the value is not shown). Give {what} as UTF-8 text."
+            f"Config {name!r} ({option}, {variable}) is not valid UTF-8 text (it holds bytes "
+            f"such as \\xff that no text encodes; the value is not shown). Give {what} as "
+            "UTF-8 text."
         ) from None
 
 

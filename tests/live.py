@@ -112,12 +112,3 @@ def running(log_path: Path, *args: str, env: dict[str, str] | None = None) -> It
         yield server
     finally:
         server.stop()
-
-
-def wait_for(server: LiveServer, text: str, timeout: float = 30) -> None:
-    """Wait until the server has printed `text` (the access log is flushed every 50 ms)."""
-    deadline = time.monotonic() + timeout
-    while text not in server.output:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{text!r} not printed within {timeout} s:\n{server.output}")
-        time.sleep(0.02)

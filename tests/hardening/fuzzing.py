@@ -10,6 +10,10 @@ data, use after free, ...), configured for this contract:
 - `negative_data_rejection` counts every 4xx status the contract gives for a bad request
   (schemathesis does not count 412 or 415 as a rejection by default; see pitfalls.md);
 - `positive_data_acceptance` accepts 404: generated ids are random and mostly unknown.
+
+schemathesis' in-process client sends `Host: testserver`, which the mock refuses (it answers
+loopback names only, `mockserver.hosts`); `fuzz` hands it the app behind `loopback_host`, which
+sends what a real client of the mock sends: `Host: 127.0.0.1`.
 """
 
 from __future__ import annotations
@@ -88,11 +92,24 @@ def config(
     return SchemathesisConfig.from_dict(document)
 
 
+def loopback_host(app: Any) -> Any:
+    """`app` as reached at 127.0.0.1: the `Host` header of every HTTP request rewritten."""
+
+    async def shim(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = [(n, v) for n, v in scope["headers"] if n != b"host"]
+            scope = {**scope, "headers": [(b"host", b"127.0.0.1"), *headers]}
+        await app(scope, receive, send)
+
+    return shim
+
+
 def fuzz(app: Any, settings: SchemathesisConfig, *, spec_file: Path | None = None) -> FuzzResult:
     """Run schemathesis against `app` in-process with `settings`; never raises on failures.
 
     The spec is the one the app serves at /openapi.yaml, or `spec_file` (e.g. the admin API's).
     """
+    app = loopback_host(app)
     if spec_file is None:
         schema = schemathesis.openapi.from_asgi("/openapi.yaml", app, config=settings)
     else:

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import live
 from tests.browser import PageServer
-from tests.hardening import live
 from tests.hardening.conftest import AUTH, CRED
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.hardening import live
+from tests import live
 from tests.hardening.conftest import CRED, FULL_KEY
 
 pytestmark = [
@@ -144,7 +144,7 @@ def test_the_refusals_are_in_the_access_log(server: live.LiveServer, survivor: s
         "-X", "OPTIONS", survivor + ITEM, "-H", "Origin: http://localhost:5173",
         "-H", "Access-Control-Request-Method: PUT",
     )  # fmt: skip
-    live.wait_for(server, "OPTIONS /api/v1/credentials/cred-789 204 ")
+    server.wait_for_output("OPTIONS /api/v1/credentials/cred-789 204 ")
     assert "GET /api/v1/ping 403 " in server.output
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.hardening.conftest import assert_error
+from tests.assertions import assert_error
 from tests.mockserver.conftest import FULL, Client
 
 CRED = "/api/v1/credentials/cred-789"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from mockserver.hosts import CACHE_SIZE, HostCheck, HostPolicy, host_name, normalize_host
-from tests.hardening.conftest import assert_error
+from tests.assertions import assert_error
 from tests.mockserver.conftest import FULL, Client
 
 CRED = "/api/v1/credentials/cred-789"

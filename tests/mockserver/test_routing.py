@@ -64,7 +64,15 @@ def test_each_path_is_matched_once_with_every_method() -> None:
     assert found is not None and found[1] == {"id": "a b", "part": "7"}
     assert table.match("/things/a/parts") is None
     assert table.match("/things/a/b/parts/7") is None
-    assert table.match("/things/") is None
+
+
+def test_one_trailing_slash_is_ignored_as_express_does() -> None:
+    table = compile_spec(DOC)
+    assert table.match("/things/") == table.match("/things")
+    found = table.match("/things/a/parts/7/")
+    assert found is not None and found[1] == {"id": "a", "part": "7"}
+    assert table.match("/things//") is None
+    assert table.match("/things/a/parts/") is None  # not /things/{id}/parts/{part} with part ""
 
 
 def test_operation_without_id_is_a_spec_error() -> None:
