@@ -48,8 +48,14 @@ def test_keyword_only() -> None:
         ({"allowed_hosts": ("a.lan:3000",)}, "--allowed-host, CREDKIT_ALLOWED_HOST"),
         ({"allowed_hosts": ("http://a.lan",)}, "name alone"),
         ({"allowed_hosts": ("\udcff",)}, "allowed_hosts"),
-        ({"secret_key": "\udcff"}, "'secret_key' is not valid UTF-8"),
-        ({"admin_token": "\udcff"}, "'admin_token' is not valid UTF-8"),
+        (
+            {"secret_key": "\udcff"},
+            "'secret_key' (--secret-key, CREDKIT_SECRET_KEY) is not valid UTF-8",
+        ),
+        (
+            {"admin_token": "\udcff"},
+            "'admin_token' (--admin-token, CREDKIT_ADMIN_TOKEN) is not valid UTF-8",
+        ),
         ({"admin_token": "two words"}, "Authorization header"),
         ({"admin_token": "caf\u00e9"}, "Authorization header"),
         ({"latency_ms": float("nan")}, "latency_ms"),
