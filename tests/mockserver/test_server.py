@@ -182,3 +182,23 @@ def test_state_file_survives_a_real_restart(
     second = serve("--state-file", str(state))
     got = httpx.get(f"{second.url}/api/v1/credentials/cred-789", headers=headers)
     assert got.json()["name"] == "persisted"
+
+
+def test_the_banner_says_who_may_reach_the_mock() -> None:
+    from mockserver.server import access_lines
+
+    plain = access_lines(Config())
+    assert plain == [
+        "  allowed hosts: localhost, 127.0.0.1, [::1] (any port)",
+        "  CORS origins: http(s)://localhost, 127.0.0.1 or [::1] on any port",
+    ]
+    wide = "\n".join(access_lines(Config(host="0.0.0.0")))
+    assert "bound to every interface" in wide and "--allowed-host NAME" in wide
+    named = "\n".join(access_lines(Config(host="0.0.0.0", allowed_hosts=("dev.lan",))))
+    assert "allowed hosts: localhost, 127.0.0.1, [::1], dev.lan (any port)" in named
+    assert "bound to every interface" not in named
+    opened = "\n".join(access_lines(Config(allowed_hosts=("*",), cors_origins=("*",))))
+    assert "WARNING: --allowed-host '*'" in opened and "DNS rebinding" in opened
+    assert "WARNING: --cors-origin '*'" in opened
+    listed = "\n".join(access_lines(Config(cors_origins=("http://192.168.*",))))
+    assert "on any port; and http://192.168.*" in listed
