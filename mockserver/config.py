@@ -87,13 +87,8 @@ class Config:
             object.__setattr__(self, "fixtures", Path(self.fixtures))
         if self.state_file is not None and not isinstance(self.state_file, Path):
             object.__setattr__(self, "state_file", Path(self.state_file))
-        if self.state_file is not None and (
-            self.state_file.name in ("", ".", "..") or self.state_file.is_dir()
-        ):
-            raise ConfigError(
-                f"Config 'state_file' has value {str(self.state_file)!r}, a directory. Give a "
-                "file path, such as ./credkit-state.jsonl."
-            )
+        if self.state_file is not None:
+            _check_state_file(self.state_file)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Config:
@@ -137,6 +132,21 @@ def _check_host(host: str) -> None:
         problem = "Give the port with --port, not in the address"
     if problem:
         raise ConfigError(f"Config 'host' (--host, CREDKIT_HOST) has value {host!r}. {problem}.")
+
+
+def _check_state_file(path: Path) -> None:
+    """A regular file or none yet: the state file is replaced by its snapshots (`os.replace`),
+    which would put a regular file in place of a device such as /dev/null."""
+    if path.name in ("", ".", "..") or path.is_dir():
+        what = "a directory"
+    elif path.exists() and not path.is_file():
+        what = "not a regular file (a device, a pipe or a socket)"
+    else:
+        return
+    raise ConfigError(
+        f"Config 'state_file' (--state-file, CREDKIT_STATE_FILE) has value {str(path)!r}, "
+        f"{what}. Give the path of a file, such as ./credkit-state.jsonl."
+    )
 
 
 def _check_secret(name: str, value: str | None, what: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -80,6 +81,17 @@ def test_bad_values_are_config_errors(values: dict[str, object], word: str) -> N
     message.encode("ascii")  # printable anywhere: undecodable bytes are escaped
     for secret in ("two words", "caf\u00e9"):
         assert secret not in message
+
+
+def test_a_state_file_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    """Its snapshots replace it (`os.replace`): a device such as /dev/null would become a
+    regular file. A FIFO stands in for the device here."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        Config(state_file=fifo)
+    assert fifo.is_fifo()
+    Config(state_file=tmp_path / "new.jsonl")  # not there yet: fine
 
 
 def test_origins_and_hosts_are_normalized_once() -> None:
