@@ -153,6 +153,8 @@ class HostCheck:
             hint = normalize_host(name) if name else ""
         except ValueError:
             hint = ""
+        if "*" in hint:  # never suggest opening the guard
+            hint = ""
         how = (
             f"To reach it as {hint}, start it with --allowed-host {hint} "
             f"(or CREDKIT_ALLOWED_HOST={hint})."

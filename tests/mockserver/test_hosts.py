@@ -70,6 +70,8 @@ def test_the_refusal_suggests_the_name_only_when_it_is_one(app: Any) -> None:
     assert "start it with --allowed-host dev-box.lan " in named
     junk = assert_error(get(app, "a b<script>"), 403)["message"]
     assert "--allowed-host NAME " in junk
+    star = assert_error(get(app, "*"), 403)["message"]
+    assert "--allowed-host NAME " in star
 
 
 def test_a_refused_host_changes_nothing_and_is_logged(
