@@ -55,8 +55,8 @@ class _OneLineErrors(click.Command):
 @_option(
     "host",
     "--host",
-    help="Interface to bind. Another than 127.0.0.1 (0.0.0.0: every one) is reached by other "
-    "names: add them with --allowed-host.",
+    help="Address to bind (0.0.0.0: every interface). Clients that name the mock otherwise "
+    "than localhost, 127.0.0.1, [::1] or this address need --allowed-host.",
 )
 @_option(
     "port",
