@@ -67,6 +67,8 @@ class ApiApp:
                     reply = Reply(fault.status, b"")
             else:
                 call = Call(method, path, scope["query_string"], dict(scope["headers"]), body)
+                call.raw_path = scope.get("raw_path") or b""
+                call.header_list = tuple(scope["headers"])
                 persistence = state.persistence
                 mark = persistence.written if persistence is not None else 0
                 try:

@@ -27,6 +27,8 @@ class Call:
     params: dict[str, str] = field(default_factory=dict)
     key: ApiKey | None = None
     json: dict[str, Any] | None = None
+    raw_path: bytes = b""  # the path as sent, percent-encoding included (ASGI raw_path)
+    header_list: tuple[tuple[bytes, bytes], ...] = ()  # every header in order, duplicates kept
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:

@@ -1,15 +1,21 @@
 """The `flowise-3.1` profile: real Flowise 3.1.4's request pipeline (Express), not the contract's.
 
-In Express's order: the body is parsed first, for every path (`express.json` strict, then
-`express.urlencoded`; malformed JSON → 400 with a JSON.parse-style message, even without a key);
-then, for paths containing `/api/v1/`, the API key (`Authorization` split on `"Bearer "`, last
-part: a raw key works, `bearer <key>` does not; failure → 401 `{"error":"Unauthorized Access"}`)
-unless the path is whitelisted; then the route (Express: case-insensitive, trailing slash
-ignored); a route's permission check → 403 `{"message":"Forbidden"}`; anything unmatched → 200
-`text/html` (the UI's index page). The operations themselves are in `flowise31_ops`.
+In Express's order (`express_http` has the details): the body is parsed first, for every path
+(`express.json` strict, then `express.urlencoded` extended; malformed JSON → 400 with V8's
+message, even without a key; a bad charset or content-encoding → 415); then the URL is run
+through `decodeURI` (malformed → 500 `URI malformed`) and sanitize-html; then, for paths
+containing `/api/v1/`, unless whitelisted: `x-request-from: internal` switches to the session
+cookie check (→ 401 `{"message":"Invalid or Missing token"}`: the mock has no sessions), else
+the API key (the first `Authorization` header split on `"Bearer "`, last part: a raw key works,
+`bearer <key>` does not; failure → 401 `{"error":"Unauthorized Access"}`); then the route
+(Express: case-insensitive, trailing slash ignored; a parameter that does not decode → 400); a
+route's permission check → 403 `{"message":"Forbidden"}`; anything unmatched → 200 `text/html`
+(the UI's index page). The operations themselves are in `flowise31_ops`.
 
-House rules hold here too: no message quotes a request body, a url's password is never
-answered in clear (real `/reveal` does), and a body with `"streaming": true` is answered.
+House rules hold here too: a url's password is never answered in clear (real `/reveal` does), a
+body with `"streaming": true` is answered, and a parser message never quotes the body except
+body-parser's for a bare JSON scalar (`Unexpected token 'n', "null" is not valid JSON`), which
+cannot hold a credential's data.
 """
 
 from __future__ import annotations
@@ -17,20 +23,28 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import quote
 
 import orjson
 
 from credkit_core.fixtures.loader import ApiKey
+from mockserver.profiles.express_http import (
+    decode_param,
+    decode_uri,
+    has_tag,
+    header,
+    read_body,
+    sanitized_url,
+)
 from mockserver.profiles.flowise31_ops import FlowiseOperations
 from mockserver.requests import Call
 from mockserver.responses import JSON, ApiError, Reply
 from mockserver.state import AppState
 
-__all__ = ["Flowise31Profile", "js_number", "parse_express_body"]
+__all__ = ["Flowise31Profile", "js_number", "json_value", "parse_express_body"]
 
 HTML = b"text/html; charset=UTF-8"
 INDEX_PAGE = (
@@ -41,6 +55,7 @@ INDEX_PAGE = (
 )
 UNAUTHORIZED = orjson.dumps({"error": "Unauthorized Access"})
 FORBIDDEN = orjson.dumps({"message": "Forbidden"})
+NO_SESSION = orjson.dumps({"message": "Invalid or Missing token"})
 # Paths that skip the key check (prefixes, as Flowise's WHITELIST_URLS), and those API keys
 # may never use (API_KEY_BLACKLIST_URLS).
 WHITELIST = (
@@ -83,9 +98,8 @@ KEY_BLACKLIST = (
     "/api/v1/workspaceuser",
 )
 CREATE_OR_UPDATE = ("credentials:create", "credentials:update")
-_WS = b" \t\r\n"
 MAX_DEPTH = 16_384
-_NUMBER_JS_DIFFERS = re.compile(rb"\d[.eE]|\d{16}")
+_NUMBER_JS_DIFFERS = re.compile(r"\d[.eE]|\d{16}")
 
 Op = Callable[[Call, Any], Reply]
 # (method, path pattern under /api/v1, permissions (any of; None: any valid key), operation)
@@ -109,25 +123,18 @@ _ROUTES: list[tuple[str, re.Pattern[str], tuple[str, ...] | None, str]] = [
 ]
 
 
-def _parse_error(exc: orjson.JSONDecodeError) -> ApiError:
-    """A JSON.parse-style message that, unlike V8's, never quotes the body."""
-    if exc.pos >= len(exc.doc.rstrip()):
-        return ApiError(400, "Unexpected end of JSON input")
-    return ApiError(400, f"Unexpected token in JSON at position {exc.pos}")
-
-
-def _depth(body: bytes) -> int:
+def _depth(body: str) -> int:
     depth = deepest = 0
     in_string = escaped = False
-    for byte in body:
+    for char in body:
         if in_string:
-            escaped, in_string = (False, True) if escaped else (byte == 0x5C, byte != 0x22)
-        elif byte == 0x22:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
             in_string = True
-        elif byte in (0x5B, 0x7B):
+        elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif byte in (0x5D, 0x7D):
+        elif char in "]}":
             depth -= 1
     return deepest
 
@@ -136,7 +143,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
-def _parse_deep(body: bytes) -> Any:
+def _parse_deep(body: str) -> Any:
     """JSON.parse's result: JavaScript numbers, and nesting far deeper than orjson's 1024
     levels, up to MAX_DEPTH (beyond it: 400, a departure kept to bound the parser's stack)."""
     depth = _depth(body)
@@ -148,10 +155,6 @@ def _parse_deep(body: bytes) -> Any:
         return json.loads(
             body, parse_constant=_reject_constant, parse_float=js_number, parse_int=_js_int
         )
-    except json.JSONDecodeError as exc:
-        end = exc.pos >= len(body.rstrip(_WS))
-        message = "Unexpected end of JSON input" if end else "Unexpected token in JSON"
-        raise ApiError(400, message) from None
     except (ValueError, RecursionError):
         raise ApiError(400, "Unexpected token in JSON") from None
     finally:
@@ -174,36 +177,28 @@ def _js_int(text: str) -> Any:
     return int(text) if len(text) < 16 else js_number(text)
 
 
+def json_value(text: str) -> Any:
+    """JSON.parse's value of a valid JSON text: JavaScript numbers, nesting up to MAX_DEPTH."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:  # deeper than orjson goes, or a lone surrogate escape
+        return _parse_deep(text)
+    # Numbers JavaScript would hold differently (fractions, exponents, long integers): parse
+    # again with its number semantics. A digit before . or e in a string costs only time.
+    return _parse_deep(text) if _NUMBER_JS_DIFFERS.search(text) else value
+
+
 def parse_express_body(content_type: bytes | None, body: bytes) -> Any:
     """What Express's `json` (strict) and `urlencoded` parsers make of a body; `{}` otherwise."""
-    media = (content_type or b"").split(b";", 1)[0].strip().lower()
-    if media == b"application/json":
-        if not body:
-            return {}
-        text = body.strip(_WS)
-        if not text:
-            raise ApiError(400, "Unexpected end of JSON input")
-        if text[:1] not in (b"{", b"["):  # strict mode: only objects and arrays
-            raise ApiError(400, "Unexpected token in JSON at position 0")
-        try:
-            value = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            if str(exc).startswith("depth limit exceeded"):
-                return _parse_deep(body)
-            raise _parse_error(exc) from None
-        # Numbers JavaScript would hold differently (fractions, exponents, long integers): parse
-        # again with its number semantics. A digit before . or e in a string costs only time.
-        return _parse_deep(body) if _NUMBER_JS_DIFFERS.search(body) else value
-    if media == b"application/x-www-form-urlencoded":
-        form: dict[str, Any] = {}
-        for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
-            previous = form.get(name)
-            if previous is None:
-                form[name] = value
-            else:
-                form[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        return form
-    return {}
+    headers = [(b"content-length", str(len(body)).encode())]
+    if content_type is not None:
+        headers.append((b"content-type", content_type))
+    return _express_body(headers, body)
+
+
+def _express_body(headers: Sequence[tuple[bytes, bytes]], body: bytes) -> Any:
+    kind, parsed = read_body(headers, body)
+    return json_value(parsed) if kind == "json" and isinstance(parsed, str) else parsed
 
 
 class Flowise31Profile:
@@ -214,9 +209,8 @@ class Flowise31Profile:
         self.state = state
         self.ops = FlowiseOperations(state)
 
-    def _key(self, call: Call) -> ApiKey:
-        header = call.headers.get(b"authorization", b"").decode("latin-1")
-        token = header.split("Bearer ")[-1]
+    def _key(self, headers: Sequence[tuple[bytes, bytes]]) -> ApiKey:
+        token = (header(headers, b"authorization") or "").split("Bearer ")[-1]
         if not token or token != token.strip():  # the key is looked up exactly as split off
             raise ApiError(401, "")
         try:
@@ -227,9 +221,13 @@ class Flowise31Profile:
     def _dispatch(self, call: Call, sub: str, body: Any) -> Reply:
         for method, pattern, permissions, op in _ROUTES:
             found = pattern.fullmatch(sub)
-            if method != call.method or found is None:
+            if found is None:
                 continue
-            call.params = found.groupdict()
+            # Express decodes a matching route's parameters before it looks at the method.
+            params = {name: decode_param(value) for name, value in found.groupdict().items()}
+            if method != call.method:
+                continue
+            call.params = params
             if permissions is not None and (
                 call.key is None or not any(p in call.key.permissions for p in permissions)
             ):
@@ -238,21 +236,35 @@ class Flowise31Profile:
             return operation(call, body)
         return Reply(200, INDEX_PAGE, HTML)
 
-    def handle(self, call: Call) -> Reply:
+    def _url(self, call: Call) -> str:
+        """`req.url` after Flowise's sanitize middleware (decodeURI, then sanitize-html)."""
+        raw = call.raw_path.decode("latin-1") if call.raw_path else quote(call.path, safe="/%")
+        if call.query:
+            raw += "?" + call.query.decode("latin-1")
         try:
-            body = parse_express_body(call.headers.get(b"content-type"), call.body)
+            url = decode_uri(raw)
+        except ValueError:
+            raise ApiError(500, "URI malformed") from None
+        return url if has_tag(url) else sanitized_url(url)
+
+    def handle(self, call: Call) -> Reply:
+        headers = call.header_list or tuple(call.headers.items())
+        try:
+            body = _express_body(headers, call.body)
+            path = re.split(r"[?#]", self._url(call), maxsplit=1)[0]
         except ApiError as exc:
             return exc.reply()
         call.json = body if isinstance(body, dict) else None
-        path = call.path
         if "/api/v1/" in path.lower():
             if "/api/v1/" not in path:
                 return Reply(401, UNAUTHORIZED, JSON)
             if not path.startswith(WHITELIST):
+                if header(headers, b"x-request-from") == "internal":
+                    return Reply(401, NO_SESSION, JSON)  # no session cookie is ever valid here
                 if path.startswith(KEY_BLACKLIST):
                     return Reply(401, UNAUTHORIZED, JSON)
                 try:
-                    call.key = self._key(call)
+                    call.key = self._key(headers)
                 except ApiError:
                     return Reply(401, UNAUTHORIZED, JSON)
         if path[:7].lower() != "/api/v1":

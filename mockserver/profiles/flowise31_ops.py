@@ -280,10 +280,12 @@ class FlowiseOperations:
     def type(self, call: Call, body: Any) -> Reply:
         name = call.params["name"]
         found = []
-        for part in name.split("&") if "&" in name else [name]:
+        # The name is read after sanitize-html, which turned "&" into "&amp;": Flowise splits on
+        # that (a literal "&amp;" in the URL does the same).
+        for part in name.split("&amp;") if "&amp;" in name else [name]:
             entry = self.state.catalog.get(part)
             if entry is None:
                 detail = f"Error: {_TYPES} - Credential {shown(part)} not found"
                 raise ApiError(500, f"Error: {_TYPES} - {detail}")
             found.append(self._with_icon(entry.raw))
-        return json_reply(200, found if "&" in name else found[0])
+        return json_reply(200, found if "&amp;" in name else found[0])

@@ -138,13 +138,25 @@ def test_deep_nesting_is_parsed_like_v8_up_to_the_bound(flowise: Client) -> None
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b'{"name": "secret-value', "Unexpected end of JSON input"),
-        (b'"secret-value"', "Unexpected token in JSON at position 0"),
-        (b'{"name": secret-value}', "Unexpected token in JSON at position 9"),
+        # V8's positional messages, as the real server answers them
+        (b'{"name": "secret-value', "Unterminated string in JSON at position 22"),
+        (b'{"name": "x",', "Expected double-quoted property name in JSON at position 13"),
         (b"  \n", "Unexpected end of JSON input"),
+        # body-parser's strict mode quotes a bare scalar: it cannot hold a credential's data
+        (b"null", "Unexpected token 'n', \"null\" is not valid JSON"),
+        (b'"hello"', 'Unexpected token \'"\', ""hello"" is not valid JSON'),
+        # V8 would quote the body around the error here: the profile names the position only
+        (b'{"name": secret-value}', "Unexpected token in JSON at position 9"),
+        (
+            b'{"a": {"openAIApiKey": "sk-1"}, x}',
+            "Expected double-quoted property name in JSON at position 32",
+        ),
+        (b'{"a": "sk-secret", "b": tru}', "Unexpected token in JSON at position 27"),
+        (b"secret-value", "Unexpected token in JSON at position 0"),
+        (b' x{"a": "sk-1"}', "Unexpected token in JSON at position 1"),
     ],
 )
-def test_parser_messages_never_quote_the_body(body: bytes, message: str) -> None:
+def test_parser_messages_are_v8s_but_quote_only_a_bare_scalar(body: bytes, message: str) -> None:
     with pytest.raises(ApiError) as caught:
         parse_express_body(b"application/json", body)
     assert (caught.value.status, caught.value.message) == (400, message)
