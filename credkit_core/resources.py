@@ -39,6 +39,7 @@ DEV_KEYS = {
     "full": "YOUR_API_KEY",  # the documentation's placeholder: full access to workspace-123
     "admin": "dev-admin-key",
     "readonly": "dev-readonly-key",  # credentials:view only
+    "nocred": "dev-nocred-key",  # no credentials permission at all
     "other_workspace": "dev-other-workspace-key",  # full access to workspace-456
 }
 

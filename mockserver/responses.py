@@ -7,6 +7,7 @@ by the caller from field names and ids, never from request body values.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,9 @@ def shown(text: str) -> str:
     return text if len(text) <= MAX_ID_IN_MESSAGE else text[:MAX_ID_IN_MESSAGE] + "…"
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(value: Any) -> bytes:
     """JSON bytes: orjson, or the standard library for what orjson refuses (integers beyond
     64 bits, nesting beyond 254 levels, non-string keys) — such values can come from a YAML
@@ -67,7 +71,8 @@ def dumps(value: Any) -> bytes:
         return orjson.dumps(value)
     except (orjson.JSONEncodeError, TypeError):
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-        return text.encode("utf-8")
+        # A lone surrogate (JSON.parse accepts "\ud800") is escaped, as JSON.stringify does.
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def error_body(status: int, message: str) -> bytes:

@@ -141,7 +141,8 @@ def banner(url: str, state: AppState) -> str:
     if keys:
         lines.append("  development API keys:")
         for key in keys:
-            lines.append(f"    {key.key:<24} {key.workspace}  {', '.join(sorted(key.permissions))}")
+            permissions = ", ".join(sorted(key.permissions)) or "(no permissions)"
+            lines.append(f"    {key.key:<24} {key.workspace}  {permissions}")
     lines.extend(access_lines(config))
     lines.append(f"  spec: {url}/openapi.yaml   admin: {url}/__admin/state")
     lines.append("  try:")

@@ -25,7 +25,7 @@ import orjson
 
 from credkit_core.catalog import MARKER, mask_url_password
 from mockserver.requests import Call
-from mockserver.responses import JSON, ApiError, Reply, json_reply, shown
+from mockserver.responses import JSON, ApiError, Reply, dumps, json_reply, shown
 from mockserver.state import AppState
 from mockserver.store import StoredCredential, now_ms
 
@@ -43,7 +43,7 @@ def sql_text(value: Any) -> Any:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
+        return "[object Object]"  # node-sqlite3 binds any object or array as this text
     return value
 
 
@@ -95,7 +95,7 @@ class FlowiseOperations:
         return call.key.workspace
 
     def _encrypt(self, data: Any) -> str:
-        return self.state.store.encryptor.encrypt(orjson.dumps(data).decode("utf-8"))
+        return self.state.store.encryptor.encrypt(dumps(data).decode("utf-8"))
 
     def ping(self, call: Call, body: Any) -> Reply:
         return Reply(200, b"pong", PING_TYPE)
