@@ -52,7 +52,7 @@ def _hide(value: Any, pairs: list[tuple[str, str]]) -> Any:
         for secret, placeholder in pairs:
             value = value.replace(secret, placeholder)
         return _INSTALL_DIR.sub("$FLOWISE_HOME/node_modules/", value)
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_hide(v, pairs) for v in value]
     if isinstance(value, dict):
         return {_hide(k, pairs): _hide(v, pairs) for k, v in value.items()}

@@ -35,7 +35,7 @@ class Exchange:
     step: str
     method: str
     path: str
-    request_headers: dict[str, str]
+    request_headers: dict[str, str] | list[tuple[str, str]]  # a list when a name repeats
     request_body: str | None
     status: int
     content_type: str
@@ -67,12 +67,13 @@ def _new_run(keys: Mapping[str, str]) -> Run:
     run = Run(keys=dict(keys))
     run.variables["client_id"] = str(uuid.uuid4())
     run.variables["missing_id"] = str(uuid.uuid4())
-    for name in ("openai", "pg", "redis", "aws_key", "aws", "co", "victim", "client", "basic"):
+    names = ("openai", "pg", "redis", "aws_key", "aws", "co", "victim", "client", "basic", "form")
+    for name in names:
         run.secrets[f"secret_{name}"] = f"s3cr3t-{name}-{secrets.token_hex(8)}"
     return run
 
 
-def _request(step: Step, run: Run) -> tuple[str, dict[str, str], bytes | None]:
+def _request(step: Step, run: Run) -> tuple[str, list[tuple[str, str]], bytes | None]:
     names = {**run.variables, **run.secrets}
     path = substitute(step.path, names)
     headers: dict[str, str] = {}
@@ -87,7 +88,8 @@ def _request(step: Step, run: Run) -> tuple[str, dict[str, str], bytes | None]:
         body = substitute(step.content, names).encode()
     if step.content_type is not None:
         headers["Content-Type"] = step.content_type
-    return path, headers, body
+    extra = [(k, v.replace("$API_KEY_FULL", run.keys["full"])) for k, v in step.headers]
+    return path, [*headers.items(), *extra], body
 
 
 def _parse(response: httpx.Response) -> Any:
@@ -111,6 +113,10 @@ def run_scenario(client: Requester, keys: Mapping[str, str]) -> Run:
     for step in STEPS:
         path, headers, body = _request(step, run)
         response = client.request(step.method, path, headers=headers, content=body)
+        names = [k.lower() for k, _ in headers]
+        shown: dict[str, str] | list[tuple[str, str]] = (
+            headers if len(set(names)) < len(names) else dict(headers)
+        )
         parsed = _parse(response)
         for var, fieldname in step.save.items():
             # A step that fails to create leaves its variable unset: later paths keep `${var}`.
@@ -121,7 +127,7 @@ def run_scenario(client: Requester, keys: Mapping[str, str]) -> Run:
                 step=step.name,
                 method=step.method,
                 path=path,
-                request_headers=headers,
+                request_headers=shown,
                 request_body=body.decode() if body is not None else None,
                 status=response.status_code,
                 content_type=response.headers.get("content-type", ""),

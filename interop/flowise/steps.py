@@ -19,7 +19,7 @@ C = "/api/v1/credentials"
 CC = "/api/v1/components-credentials"
 PG_URL = "postgresql://bob:${secret_pg}@db.example.com:5432/app"
 PG_MASKED = f"postgresql://bob:{BULLETS}@db.example.com:5432/app"
-PARSER = ("message",)  # JSON.parse's message quotes the body: compared by kind only
+PARSER = ("message",)  # V8 quotes the body here; the mock does not (house rule): by kind only
 ICON = ("icon",)  # a path on the real server's disk: compared by kind only
 SECRET_IN_CLEAR = "the real server answers a secret in clear; the mock never does (house rule)"
 
@@ -37,6 +37,7 @@ class Step:
     json: Any = _NO_JSON
     content: str | None = None  # a raw body (sent as is), instead of `json`
     content_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # extra headers, after Authorization; may repeat
     save: Mapping[str, str] = field(default_factory=dict)  # variable -> top-level response field
     loose: tuple[str, ...] = ()  # response fields compared by kind only (e.g. a parser message)
     divergence: str = ""  # why the mock knowingly answers otherwise (house rules), if it may
@@ -323,7 +324,6 @@ STEPS: list[Step] = [
         "400",
         content="null",
         content_type="application/json",
-        loose=PARSER,
     ),
     Step(
         "put-top-string",
@@ -332,7 +332,6 @@ STEPS: list[Step] = [
         "400",
         content='"x"',
         content_type="application/json",
-        loose=PARSER,
     ),
     Step(
         "put-malformed",
@@ -341,7 +340,6 @@ STEPS: list[Step] = [
         "400",
         content='{"name": "x",}',
         content_type="application/json",
-        loose=PARSER,
     ),
     Step(
         "put-whitespace-body",
@@ -373,8 +371,217 @@ STEPS: list[Step] = [
         auth=None,
         content="{nope",
         content_type="application/json",
+    ),
+    # --- encodings and headers real Flowise reacts to --------------------------------------
+    Step(
+        "put-json-hello",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "body-parser strict mode: a bare string, quoted in the message",
+        content='"hello"',
+        content_type="application/json",
+    ),
+    Step(
+        "put-json-truncated",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "V8's message names the position",
+        content='{"name": "x",',
+        content_type="application/json",
+    ),
+    Step(
+        "put-json-truncated-no-key",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "parsed before auth: 400",
+        auth=None,
+        content='{"plainDataObj": {"redisCachePwd": "${secret_redis}"',
+        content_type="application/json",
+    ),
+    Step(
+        "put-json-bad-literal",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "V8 quotes the body around the error; the mock names the position (house rule)",
+        content='{"plainDataObj": {"redisCachePwd": "${secret_redis}"}, "name": tru}',
+        content_type="application/json",
         loose=PARSER,
     ),
+    Step(
+        "put-json-bom",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "a UTF-8 BOM is stripped",
+        content='\ufeff{"name": "Redis BOM"}',
+        content_type="application/json",
+    ),
+    Step(
+        "put-json-charset-latin1",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "JSON charset must be utf-*: 415",
+        content='{"name": "latin1"}',
+        content_type="application/json; charset=latin1",
+    ),
+    Step(
+        "put-json-bad-content-type-param",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "type-is refuses the header: body ignored",
+        content='{"name": "ignored"}',
+        content_type="application/json; charset",
+    ),
+    Step(
+        "put-json-quoted-charset",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "parameters with quotes: parsed",
+        content='{"name": "Redis quoted charset"}',
+        content_type='application/json; charset="UTF-8"',
+    ),
+    Step(
+        "put-json-brotli",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "unsupported content encoding: 415",
+        content='{"name": "br"}',
+        content_type="application/json",
+        headers=(("Content-Encoding", "br"),),
+    ),
+    Step(
+        "put-form-brackets",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "qs: bracket keys make objects",
+        content="name=Form+brackets&plainDataObj[formKey]=form-value",
+        content_type="application/x-www-form-urlencoded",
+    ),
+    Step(
+        "put-form-nested",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "qs: arrays, nesting, duplicates, escapes",
+        content=(
+            "plainDataObj[list][]=a&plainDataObj[list][]=b&plainDataObj[deep][x][y]=z"
+            "&plainDataObj%5Benc%5D=%C3%A9+%zz&plainDataObj[dup]=1&plainDataObj[dup]=2"
+            "&plainDataObj[idx][2]=two"
+        ),
+        content_type="application/x-www-form-urlencoded",
+    ),
+    Step("get-redis-after-forms", "GET", f"{C}/${{c_redis}}"),
+    Step(
+        "put-form-name-object",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "an object name is stored as '[object Object]'",
+        content="name[first]=x",
+        content_type="application/x-www-form-urlencoded",
+    ),
+    Step("get-name-object", "GET", f"{C}/${{c_redis}}"),
+    Step(
+        "put-form-too-deep",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "more than 32 brackets: 400",
+        content="plainDataObj" + "[a]" * 33 + "=x",
+        content_type="application/x-www-form-urlencoded",
+    ),
+    Step(
+        "put-form-charset-utf8",
+        "PUT",
+        f"{C}/${{c_redis}}",
+        "form charset must be exactly utf-8: 415",
+        content="name=x",
+        content_type="application/x-www-form-urlencoded; charset=utf8",
+    ),
+    Step(
+        "create-form",
+        "POST",
+        C,
+        "a form creates a credential",
+        content=(
+            "name=Form+made&credentialName=openAIApi&plainDataObj[openAIApiKey]=${secret_form}"
+        ),
+        content_type="application/x-www-form-urlencoded",
+        save={"c_form": "id"},
+    ),
+    Step("get-form-created", "GET", f"{C}/${{c_form}}"),
+    Step(
+        "put-internal-header",
+        "PUT",
+        f"{C}/${{c_openai}}",
+        "x-request-from: internal → session cookie check: 401, nothing changes",
+        json={"name": "Internal"},
+        headers=(("x-request-from", "internal"),),
+    ),
+    Step("get-after-internal-header", "GET", f"{C}/${{c_openai}}"),
+    Step(
+        "list-internal-header-no-key",
+        "GET",
+        C,
+        auth=None,
+        headers=(("x-request-from", "internal"),),
+    ),
+    Step(
+        "ping-internal-header",
+        "GET",
+        "/api/v1/ping",
+        "whitelisted first",
+        auth=None,
+        headers=(("x-request-from", "internal"),),
+    ),
+    Step(
+        "put-internal-header-capitalised",
+        "PUT",
+        f"{C}/${{c_openai}}",
+        "only exactly 'internal'",
+        json={"name": "OpenAI capitalised"},
+        headers=(("x-request-from", "Internal"),),
+    ),
+    Step(
+        "put-internal-header-twice",
+        "PUT",
+        f"{C}/${{c_openai}}",
+        "repeated: 'internal, internal'",
+        json={"name": "OpenAI twice"},
+        headers=(("x-request-from", "internal"), ("x-request-from", "internal")),
+    ),
+    Step(
+        "put-auth-twice-good-first",
+        "PUT",
+        f"{C}/${{c_openai}}",
+        "Node keeps the first Authorization",
+        json={"name": "OpenAI first key"},
+        headers=(("Authorization", "Bearer credkit-interop-unknown-key"),),
+    ),
+    Step(
+        "put-auth-twice-bad-first",
+        "PUT",
+        f"{C}/${{c_openai}}",
+        auth="bad",
+        json={"name": "x"},
+        headers=(("Authorization", "Bearer $API_KEY_FULL"),),
+    ),
+    Step(
+        "get-malformed-escape-no-key",
+        "GET",
+        f"{C}/%E0%A4%A",
+        "decodeURI throws before the key is looked at: 500",
+        auth=None,
+    ),
+    Step("get-malformed-escape", "GET", f"{C}/%E0%A4%A"),
+    Step("put-malformed-escape", "PUT", f"{C}/${{c_openai}}%", json={"name": "x"}),
+    Step("list-malformed-query", "GET", f"{C}?credentialName=%zz"),
+    Step("get-bad-param", "GET", f"{C}/%25zz", "decodes once more per parameter: 400"),
+    Step("get-bad-param-no-key", "GET", f"{C}/%25zz", auth=None),
+    Step("get-encoded-route", "GET", "/api/v1/%63redentials/${c_openai}", "decoded: 200"),
+    Step("get-encoded-slash", "GET", f"{C}/a%2Fb", "%2F stays in the id"),
+    Step("get-entity-id", "GET", f"{C}/x&copy;y", "sanitize-html decodes entities"),
+    Step("get-ampersand-id", "GET", f"{C}/x&y", "and escapes &"),
+    Step("types-encoded-ampersand", "GET", f"{CC}/openAIApi%26PostgresUrl", "%26: one name"),
+    Step("types-amp-entity", "GET", f"{CC}/openAIApi&amp;PostgresUrl", loose=ICON),
+    Step("delete-nocred", "DELETE", f"{C}/${{c_openai}}", auth="nocred"),
+    Step("reveal-nocred", "GET", f"{C}/${{c_openai}}/reveal", auth="nocred"),
     Step(
         "put-marker",
         "PUT",

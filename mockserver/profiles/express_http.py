@@ -104,7 +104,10 @@ def decode_uri(text: str) -> str:
             chunk = piece[k : k + 3 * size]
             if len(chunk) < 3 * size:
                 raise ValueError("URI malformed")
-            char = decode_uri_component(chunk)
+            try:
+                char = decode_uri_component(chunk)
+            except ValueError:
+                raise ValueError("URI malformed") from None
             out.append(chunk if char in _URI_RESERVED else char)
             k += 3 * size
     return "".join(out)

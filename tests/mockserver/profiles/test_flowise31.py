@@ -203,3 +203,65 @@ def test_numbers_are_javascript_doubles() -> None:
 def test_key_is_the_header_split_on_bearer(flowise: Client, header: str, status: int) -> None:
     answer = flowise.get("/api/v1/credentials", headers={"Authorization": header})
     assert answer.status_code == status
+
+
+def _stored(client: Client, credential_id: str) -> Any:
+    return client.get(f"/api/v1/credentials/{credential_id}", headers=ADMIN).json()
+
+
+def test_malformed_percent_encoding_is_500_before_the_key(flowise: Client) -> None:
+    for path in ("/api/v1/credentials/%E0%A4%A", "/api/v1/credentials?credentialName=%zz"):
+        for headers in ({}, ADMIN):
+            answer = flowise.get(path, headers=headers)
+            assert answer.status_code == 500, (path, headers)
+            assert answer.json()["message"] == "URI malformed"
+    answer = flowise.get("/api/v1/credentials/%25zz", headers=ADMIN)  # decoded twice
+    assert (answer.status_code, answer.json()["message"]) == (400, "Failed to decode param '%zz'")
+    credential_id = _create(flowise, "openAIApi", {"openAIApiKey": "k"})
+    encoded = "".join(f"%{b:02X}" for b in credential_id.encode())
+    assert flowise.get(f"/api/v1/%63redentials/{encoded}", headers=ADMIN).status_code == 200
+
+
+def test_x_request_from_internal_is_the_cookie_check_and_changes_nothing(flowise: Client) -> None:
+    credential_id = _create(flowise, "openAIApi", {"openAIApiKey": "k"})
+    path = f"/api/v1/credentials/{credential_id}"
+    answer = flowise.put(
+        path, headers={**ADMIN, "x-request-from": "internal"}, json={"name": "changed"}
+    )
+    assert (answer.status_code, answer.json()) == (401, {"message": "Invalid or Missing token"})
+    assert _stored(flowise, credential_id)["name"] == "t"
+    other = flowise.put(path, headers={**ADMIN, "x-request-from": "Internal"}, json={"name": "ok"})
+    assert other.status_code == 200
+    assert flowise.get("/api/v1/ping", headers={"x-request-from": "internal"}).status_code == 200
+
+
+def test_the_first_of_two_authorization_headers_counts(flowise: Client) -> None:
+    good, bad = ("Authorization", "Bearer dev-admin-key"), ("Authorization", "Bearer nope")
+    assert flowise.get("/api/v1/credentials", headers=[good, bad]).status_code == 200
+    assert flowise.get("/api/v1/credentials", headers=[bad, good]).status_code == 401
+
+
+def test_form_bracket_keys_are_parsed_the_qs_way(flowise: Client) -> None:
+    credential_id = _create(flowise, "redisCacheApi", {"redisCacheHost": "h"})
+    answer = flowise.put(
+        f"/api/v1/credentials/{credential_id}",
+        headers={**ADMIN, "Content-Type": "application/x-www-form-urlencoded"},
+        content=b"name=Form+name&plainDataObj[formKey]=form-value&plainDataObj[list][]=a",
+    )
+    assert answer.status_code == 200
+    stored = flowise.app.state.store.get(credential_id, "workspace-123")
+    assert stored is not None
+    assert stored.data == {"redisCacheHost": "h", "formKey": "form-value", "list": ["a"]}
+    assert _stored(flowise, credential_id)["name"] == "Form name"
+
+
+def test_a_key_without_credentials_permissions(flowise: Client, client: Client) -> None:
+    nocred = {"Authorization": "Bearer dev-nocred-key"}
+    for app in (flowise, client):
+        assert app.get("/api/v1/credentials", headers=nocred).status_code == 403
+        answer = app.put("/api/v1/credentials/cred-789", headers={**nocred, **JSON}, json={})
+        assert answer.status_code == 403
+        assert (
+            app.get("/api/v1/components-credentials/openAIApi", headers=nocred).status_code == 200
+        )
+    assert flowise.get("/api/v1/credentials", headers=nocred).json() == {"message": "Forbidden"}
