@@ -142,7 +142,7 @@ class Differential:
             for side, answer in ((self.real, real), (self.mock, mock)):
                 side.ids[created] = answer.body["id"]
                 side.ids.setdefault("workspace", answer.body.get("workspaceId", ""))
-        self._compare(label, self.real.scrub(real), self.mock.scrub(mock), body)
+        self._compare(label, self.real.scrub(real), self.mock.scrub(mock), body, path)
         return created
 
     def _quoting_departure(self, real: Any, mock: Any, body: bytes | None) -> bool:
@@ -165,7 +165,9 @@ class Differential:
             expected = strict_violation(text)
         return expected == answers[0]["body"].get("message")
 
-    def _compare(self, label: str, real: Any, mock: Any, body: bytes | None) -> None:
+    def _compare(
+        self, label: str, real: Any, mock: Any, body: bytes | None, path: str = ""
+    ) -> None:
         expected, actual = copy.deepcopy(real), copy.deepcopy(mock)
         if self._quoting_departure(expected, actual, body):
             self.deliberate[f"{label}: parser message without the body's text"] += 1
@@ -176,8 +178,9 @@ class Differential:
             shown = where if ".decrypted" in where else line  # never print stored values
             key = f"{label}: {shown}"
             self.differences[key] += 1
-            if key not in self.examples and body is not None and ".decrypted" not in where:
-                self.examples[key] = body[:200].decode("utf-8", "replace")
+            if key not in self.examples and ".decrypted" not in where:
+                shown_body = (body or b"")[:200].decode("utf-8", "replace")
+                self.examples[key] = f"{path} {shown_body}"
 
 
 def machine_for(diff: Differential) -> type[RuleBasedStateMachine]:
@@ -290,7 +293,7 @@ def _report(diff: Differential) -> int:
     for key, count in diff.differences.most_common():
         print(f"  {count:4}× {key}")
         if key in diff.examples:
-            print(f"         e.g. body {diff.examples[key]!r}")
+            print(f"         e.g. {diff.examples[key]!r}")
     return 1
 
 

@@ -50,6 +50,7 @@ def _ids() -> st.SearchStrategy[tuple[str, Callable[[str], str]]]:
     """A way of writing the pair's id in the path (the real id on each side)."""
     suffixes = ["%E0%A4%A", "%", "%zz", "%2", "%C3", "%C0%AF", "%ED%A0%80", "%25zz", "%2541"]
     suffixes += ["%2F", "%2Fx", "&", "&amp;", "&#65;", "%26", "%3Cx", "%3E", "%20", "%22", "%27"]
+    suffixes += ["%09", "%5C", "%C2%A0", "&nbsp;"]
     return st.one_of(
         st.just(("id as is", str)),
         st.just(("id percent-encoded", _percent_all)),

@@ -35,8 +35,10 @@ from mockserver.responses import ApiError
 __all__ = [
     "decode_param",
     "decode_uri",
+    "has_tag",
     "header",
     "parse_json_text",
+    "pathname",
     "read_body",
     "sanitized_url",
 ]
@@ -119,6 +121,21 @@ def sanitized_url(url: str) -> str:
     if not any(c in text for c in "&<>"):
         return text
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# parseurl reads a URL itself unless it holds one of these; then Node's legacy url.parse does,
+# which trims control characters, spaces, NBSP and BOM, and turns `\` into `/` in the path.
+_SLOW_PARSE = frozenset("\t\n\f\r #\xa0\ufeff")
+_URL_PARSE_TRIM = "".join(map(chr, range(33))) + "\xa0\ufeff"
+_AUTO_ESCAPE = {c: f"%{ord(c):02X}" for c in "\t\n\r \"'<>\\^`{|}"}
+
+
+def pathname(url: str) -> str:
+    """`req.path` (parseurl): the URL up to `?` or `#`, as url.parse reads it when it does."""
+    if not any(c in _SLOW_PARSE for c in url):
+        return url.split("?", 1)[0]
+    path = re.split(r"[?#]", url.strip(_URL_PARSE_TRIM), maxsplit=1)[0].replace("\\", "/")
+    return "".join(_AUTO_ESCAPE.get(c, c) for c in path)
 
 
 def has_tag(url: str) -> bool:

@@ -36,6 +36,7 @@ from mockserver.profiles.express_http import (
     decode_uri,
     has_tag,
     header,
+    pathname,
     read_body,
     sanitized_url,
 )
@@ -251,7 +252,7 @@ class Flowise31Profile:
         headers = call.header_list or tuple(call.headers.items())
         try:
             body = _express_body(headers, call.body)
-            path = re.split(r"[?#]", self._url(call), maxsplit=1)[0]
+            path = pathname(self._url(call))
         except ApiError as exc:
             return exc.reply()
         call.json = body if isinstance(body, dict) else None

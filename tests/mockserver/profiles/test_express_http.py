@@ -15,6 +15,7 @@ from mockserver.profiles.express_http import (
     decode_param,
     decode_uri,
     header,
+    pathname,
     read_body,
     sanitized_url,
 )
@@ -163,3 +164,21 @@ def test_forms_charsets_bom_and_content_encodings() -> None:
         'unsupported content encoding "br"',
     )
     assert _read("text/plain", b"x", (b"content-encoding", b"br")) == ("", {})
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("/a/b?c=d", "/a/b"),
+        ("/a/ ", "/a/"),  # printed by parseurl in Node 20
+        (" /a/b ", "/a/b"),
+        ("/a/\u2028 ", "/a/\u2028"),
+        ("/a\xa0", "/a"),
+        ("/a\\b c?x\\y", "/a/b%20c"),
+        ('/a b"<>', "/a%20b%22%3C%3E"),
+        ("/a\\b", "/a\\b"),  # no space: parseurl reads it itself
+        ("/a#b?c", "/a"),
+    ],
+)
+def test_pathname_as_parseurl_reads_it(url: str, path: str) -> None:
+    assert pathname(url) == path
