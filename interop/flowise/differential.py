@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, multiple, rule
 from schemathesis.core import NOT_SET
 
+from credkit_core.catalog import MARKER, default_catalog, mask_url_password
 from interop.flowise import encodings, server
 from interop.flowise.recording import compare, scrub
 from interop.flowise.replay import MOCK_KEYS, MOCK_PASSPHRASE, InProcessClient
@@ -172,6 +173,8 @@ class Differential:
         if self._quoting_departure(expected, actual, body):
             self.deliberate[f"{label}: parser message without the body's text"] += 1
             actual["response"]["body"]["message"] = expected["response"]["body"]["message"]
+        for key in _withheld(expected["response"]["body"], actual["response"]["body"]):
+            self.deliberate[f"{label}: a secret withheld ({key})"] += 1
         result = compare(expected, actual)
         for line in result.differences + result.withheld:
             where = line.split(":", 1)[0]
@@ -181,6 +184,28 @@ class Differential:
             if key not in self.examples and ".decrypted" not in where:
                 shown_body = (body or b"")[:200].decode("utf-8", "replace")
                 self.examples[key] = f"{path} {shown_body}"
+
+
+def _withheld(real: Any, mock: Any) -> list[str]:
+    """Keys of `plainDataObj` the real server answered in clear and the mock masked (the house
+    rule: a type change or an empty type shows secrets on real Flowise); the mock's answer is
+    then taken as the real one, so that nothing else can hide behind it."""
+    if not (isinstance(real, dict) and isinstance(mock, dict)):
+        return []
+    theirs, ours = real.get("plainDataObj"), mock.get("plainDataObj")
+    if not (isinstance(theirs, dict) and isinstance(ours, dict)):
+        return []
+    ctype = default_catalog().get(str(mock.get("credentialName")))
+    declared = {i["name"] for i in ctype.raw.get("inputs", [])} if ctype is not None else set()
+    found = []
+    for key, value in theirs.items():
+        masked = ours.get(key)
+        if key in declared or value == masked:  # the type's own redaction is never a departure
+            continue
+        if masked == MARKER or (isinstance(value, str) and masked == mask_url_password(value)):
+            ours[key] = value
+            found.append(key)
+    return found
 
 
 def machine_for(diff: Differential) -> type[RuleBasedStateMachine]:

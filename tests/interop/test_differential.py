@@ -36,3 +36,18 @@ def test_strict_mode_quoting_is_checked_too() -> None:
         "Unexpected token in JSON at position 0",
         "f\x07\u0101".encode(),
     )
+
+
+def test_a_secret_shown_only_by_the_real_server_is_withheld_only_outside_its_type() -> None:
+    from credkit_core.catalog import MARKER
+    from interop.flowise.differential import _withheld
+
+    real = {"credentialName": "", "plainDataObj": {"openAIApiKey": "sk-1", "note": "n"}}
+    mock = {"credentialName": "", "plainDataObj": {"openAIApiKey": MARKER, "note": "n"}}
+    assert _withheld(real, mock) == ["openAIApiKey"]
+    assert mock["plainDataObj"]["openAIApiKey"] == "sk-1"  # taken as the real one
+    typed = {"credentialName": "openAIApi", "plainDataObj": {"openAIApiKey": "sk-1"}}
+    masked = {"credentialName": "openAIApi", "plainDataObj": {"openAIApiKey": MARKER}}
+    assert _withheld(typed, masked) == []  # the type's own redaction: a real difference
+    other = {"credentialName": "", "plainDataObj": {"note": "other"}}
+    assert _withheld(real, other) == []
