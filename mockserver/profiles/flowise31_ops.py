@@ -179,14 +179,14 @@ class FlowiseOperations:
         return json_reply(200, [c.summary() for c in found])
 
     def _redact(self, credential: StoredCredential) -> Any:
-        data = credential.data
+        data, name = credential.data, credential.credential_name
+        ctype = self.state.catalog.get(name) if name else None
+        if name and ctype is None:
+            return {}  # an unknown type: nothing, whatever the data is
         if not isinstance(data, dict):
-            return data
-        if not credential.credential_name:  # real: everything in clear; here: by any type
+            return data  # an array (POST accepts any truthy plainDataObj): no secret names
+        if ctype is None:  # no type. Real: everything in clear; here: redacted by any type
             return {k: self._redact_any(k, v) for k, v in data.items()}
-        ctype = self.state.catalog.get(credential.credential_name)
-        if ctype is None:
-            return {}
         # Real: keys the type does not declare come back as stored, so a password written under
         # another type (before a type change) is shown in clear; here it is redacted by any type.
         declared = {i["name"] for i in ctype.raw.get("inputs", [])}

@@ -265,3 +265,14 @@ def test_a_key_without_credentials_permissions(flowise: Client, client: Client) 
             app.get("/api/v1/components-credentials/openAIApi", headers=nocred).status_code == 200
         )
     assert flowise.get("/api/v1/credentials", headers=nocred).json() == {"message": "Forbidden"}
+
+
+def test_an_unknown_type_shows_no_data_even_an_array(flowise: Client) -> None:
+    for ctype, shown_data in (("notARealType", {}), ("", [[""]]), ("openAIApi", [[""]])):
+        answer = flowise.post(
+            "/api/v1/credentials",
+            headers=ADMIN,
+            json={"name": "a", "credentialName": ctype, "plainDataObj": [[""]]},
+        )
+        assert answer.status_code == 200
+        assert _stored(flowise, answer.json()["id"])["plainDataObj"] == shown_data, ctype
