@@ -26,7 +26,8 @@ def test_keys_by_role(credkit_mock: MockServer) -> None:
     with httpx.Client(base_url=credkit_mock.base_url) as http:
         assert http.put(CRED, json={}, headers=credkit_mock.headers("readonly")).status_code == 403
         assert http.get(CRED, headers=credkit_mock.headers("other_workspace")).status_code == 404
-    assert set(credkit_mock.keys) == {"full", "admin", "readonly", "other_workspace"}
+        assert http.get(CRED, headers=credkit_mock.headers("nocred")).status_code == 403
+    assert set(credkit_mock.keys) == {"full", "admin", "readonly", "nocred", "other_workspace"}
 
 
 pytest_plugins = ["pytester"]
