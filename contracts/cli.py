@@ -126,8 +126,8 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
         duration=parse_duration(duration) if duration else None,
         fail_on_skip=opts["fail_on_skip"],
     )
-    report, junit = opts["report"], opts["junit_xml"]
-    for path, option in ((report, "--report"), (junit, "--junit-xml")):
+    report, junit, html = opts["report"], opts["junit_xml"], opts["html"]
+    for path, option in ((report, "--report"), (junit, "--junit-xml"), (html, "--html")):
         if path is not None:
             check_output_path(path, option)
     allow = load_allow(opts["allow_file"]) if opts["allow_file"] else None
@@ -163,7 +163,7 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
             bar.update(task, description=f"credkit {mode}: {state['label']}{counts}")
 
         result = run(config, mode=mode, allow=allow, progress=progress)
-    target = report or junit
+    target = report or junit or html
     bodies_dir = target.expanduser().parent if target is not None else None
     try:
         if result.bodies and bodies_dir is not None:
@@ -173,6 +173,10 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
             write_json(result, report)
         if junit:
             write_junit(result, junit)
+        if html:
+            from contracts.html_report import write_html
+
+            write_html(result, html)
     except OSError as exc:
         raise ConfigError(
             f"could not write the report: {exc.strerror or exc} ({exc.filename}); the run "

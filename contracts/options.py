@@ -126,6 +126,10 @@ def _specs(max_examples: int) -> list[tuple[str, dict[str, Any]]]:
         ("--fail-on-skip", {"is_flag": True, "help": "Exit 2 when any check was skipped."}),
         ("--junit-xml", {"type": path, "help": "Write a JUnit XML report here."}),
         (
+            "--html",
+            {"type": path, "help": "Write a self-contained HTML report here (for a person)."},
+        ),
+        (
             "--report",
             {"type": path, "help": "Write the JSON report here (docs/report-schema.json)."},
         ),

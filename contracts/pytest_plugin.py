@@ -73,6 +73,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Allow file of accepted deviations.",
     )
+    group.addoption(
+        "--credkit-html",
+        dest="credkit_html",
+        default=None,
+        help="Write the run's self-contained HTML report here (as credkit verify --html).",
+    )
 
 
 def verify_config(config: pytest.Config) -> VerifyConfig:
@@ -128,6 +134,11 @@ class CredkitRun:
                 directory = Path(xmlpath).expanduser().resolve().parent
                 directory.mkdir(parents=True, exist_ok=True)
                 write_bodies(self.result, directory)
+            html_path = self.config.getoption("credkit_html")
+            if html_path:
+                from contracts.html_report import write_html
+
+                write_html(self.result, Path(html_path).expanduser())
         return self.result
 
 
@@ -174,6 +185,16 @@ def pytest_collection_modifyitems(
     from credkit_core.errors import ConfigError
 
     runner = CredkitRun(config, verify_config(config))
+    html_path = config.getoption("credkit_html")
+    if html_path:  # checked before the run, as verify checks --html
+        from pathlib import Path
+
+        from contracts.report import check_output_path
+
+        try:
+            check_output_path(Path(html_path), "--credkit-html")
+        except ConfigError as exc:
+            raise pytest.UsageError(f"credkit: {exc}") from None
     labels = [op.label for op in operations()]
     try:
         selected = select_checks(config.getoption("credkit_checks"), ())

@@ -63,6 +63,7 @@ class RunResult:
     # request bodies too large for a reproduction's command line, by the file name its curl
     # reads them from (`--data-binary @name`); scrubbed like every other output
     bodies: dict[str, bytes] = field(default_factory=dict)
+    seed: int | None = None  # the --seed given (None: each run draws its own)
 
     def failures(self) -> list[Finding]:
         found = [f for o in self.outcomes for f in o.findings if not f.allowed]
@@ -308,6 +309,7 @@ def run(
         leftovers=leftovers,
         created=len(tracker.created()),
         requests=sent[0],
+        seed=config.seed,
     )
     curls = "\n".join(f.curl or "" for f in result.failures() + _allowed(outcomes))
     result.bodies = {

@@ -119,6 +119,13 @@ CASES = [
         sends=False,
     ),
     Case(
+        "html-dir-missing",
+        ("--base-url", "{mock}", *ONE, "--html", "{tmp}/missing/report.html"),
+        2,
+        ("--html", "does not exist", "mkdir -p"),
+        sends=False,
+    ),
+    Case(
         "report-is-a-directory",
         ("--base-url", "{mock}", *ONE, "--report", "{tmp}"),
         2,

@@ -169,3 +169,41 @@ def test_large_bodies_are_written_beside_the_junit_report(
     [body] = (pytester.path / "out").glob("credkit-body-*.bin")
     assert body.read_bytes() == b"[" * 10000 + b"]" * 10000
     result.stdout.fnmatch_lines([f"*--data-binary @{body.name}*"])
+
+
+def test_credkit_html_writes_the_report_of_a_failing_run(
+    pytester: pytest.Pytester, keys_in_env: None
+) -> None:
+    from mockserver.app import create_app
+    from mockserver.config import Config
+
+    flowise = create_app(Config(access_log=False, log_level="warning", profile="flowise-3.1"))
+    with serving(flowise) as url:
+        result = pytester.runpytest(
+            "-p",
+            "no:cacheprovider",
+            "--credkit-html=report.html",
+            "--credkit-base-url",
+            url,
+            "--credkit-check",
+            "malformed-json-400",
+        )
+    result.assert_outcomes(failed=1)
+    text = (pytester.path / "report.html").read_text(encoding="utf-8")
+    assert 'data-check="malformed-json-400" data-status="failed"' in text
+    assert '<pre class="curl"' in text
+    assert not any(key in text for key in KEYS.values())
+
+
+def test_credkit_html_path_is_checked_before_the_run(
+    pytester: pytest.Pytester, keys_in_env: None
+) -> None:
+    result = pytester.runpytest(
+        "-p",
+        "no:cacheprovider",
+        "--credkit-html=missing/report.html",
+        "--credkit-base-url",
+        "http://127.0.0.1:9",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--credkit-html missing/report.html: the directory" in result.stderr.str()
