@@ -21,14 +21,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import unquote
 
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from credkit_core.errors import FixtureError, StateFileError
 from credkit_core.fixtures.loader import parse_fixtures
 from credkit_core.resources import ADMIN_SPEC, load_spec
 from mockserver.auth import KeyRing, bearer_token, tokens_equal
+from mockserver.dashboard import DASHBOARD_HEADERS, dashboard_page
 from mockserver.journal import MASK
 from mockserver.origins import OriginPolicy, suggested_origin
 from mockserver.requests import read_body, route_path
@@ -36,14 +39,40 @@ from mockserver.responses import ApiError, Reply, json_reply, send_reply, shown
 from mockserver.routing import compile_spec
 from mockserver.state import AppState
 from mockserver.store import format_ms
+from mockserver.stream import request_stream
 from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
 
-__all__ = ["AdminApp", "is_loopback"]
+__all__ = ["AdminApp", "AdminCall", "is_loopback"]
 
-AdminHandler = Callable[[dict[str, Any] | None], Reply]
 PREFIX = "/__admin"  # where the app mounts this one; the admin spec's paths start with it
 NO_CONTENT = Reply(204, b"", b"application/json")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# With --admin-token, the dashboard's live stream (a GET: EventSource cannot send headers) also
+# takes the token from this cookie, which the page sets (SameSite=Strict, path /__admin).
+TOKEN_COOKIE = "credkit_admin_token"
+# Operations answered without the token when one is set: the dashboard's page holds no data,
+# only the script, which asks for the token and sends it with every call.
+PUBLIC_WITH_TOKEN = frozenset({"dashboard"})
+
+
+class AdminCall(NamedTuple):
+    """What a handler gets: the parsed JSON body (None without one), the path parameters and
+    the request headers."""
+
+    document: dict[str, Any] | None
+    params: dict[str, str]
+    headers: dict[bytes, bytes]
+
+
+AdminHandler = Callable[[AdminCall], Reply | Response]
+
+
+def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
+    for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name and value:
+            return unquote(value)
+    return None
 
 
 def is_loopback(client: Any) -> bool:
@@ -79,11 +108,16 @@ class AdminApp:
             for operation_id, operation in self.routes.by_operation_id.items()
         }
 
-    def check_access(self, scope: Scope, headers: dict[bytes, bytes]) -> None:
+    def check_access(
+        self, scope: Scope, headers: dict[bytes, bytes], operation_id: str = ""
+    ) -> None:
         token = self.state.config.admin_token
         if token is not None:
+            if operation_id in PUBLIC_WITH_TOKEN:
+                return
+            cookie = _cookie(headers, TOKEN_COOKIE) if operation_id == "streamRequests" else None
             try:
-                given = bearer_token(headers.get(b"authorization"))
+                given = cookie or bearer_token(headers.get(b"authorization"))
             except ApiError:
                 raise ApiError(
                     401, "The admin API needs 'Authorization: Bearer <admin token>'."
@@ -137,17 +171,26 @@ class AdminApp:
             reply = self.dispatch(scope, path, headers, body)
         except ApiError as exc:
             reply = exc.reply()
+        if isinstance(reply, Response):  # the dashboard's page and its live stream
+            try:
+                await reply(scope, receive, send)
+            except OSError:  # the client went away mid-stream
+                return 0
+            return reply.status_code
         await send_reply(send, reply)
         return reply.status
 
-    def dispatch(self, scope: Scope, path: str, headers: dict[bytes, bytes], body: bytes) -> Reply:
-        self.check_access(scope, headers)
-        self.check_origin(headers)
+    def dispatch(
+        self, scope: Scope, path: str, headers: dict[bytes, bytes], body: bytes
+    ) -> Reply | Response:
         found = self.routes.match(path)
-        if found is None:
+        route = found[0] if found is not None else None
+        operation = route.operations.get(scope["method"]) if route is not None else None
+        self.check_access(scope, headers, operation.operation_id if operation else "")
+        self.check_origin(headers)
+        if found is None or route is None:
             raise ApiError(404, "No such admin route.")
-        route, _ = found
-        operation = route.operations.get(scope["method"])
+        params = found[1]
         if operation is None:
             raise ApiError(
                 405,
@@ -177,7 +220,7 @@ class AdminApp:
             document = parse_body(body)
             validate_body(operation, document)
         try:
-            return self.handlers[operation.operation_id](document)
+            return self.handlers[operation.operation_id](AdminCall(document, params, headers))
         except StateFileError as exc:  # refused before anything changed in memory
             raise ApiError(503, str(exc)) from None
 
@@ -194,6 +237,7 @@ class AdminApp:
         return json_reply(
             200,
             {
+                "passphraseSource": state.passphrase_source,
                 "workspaces": [{"id": w.id, "name": w.name} for w in workspaces],
                 "apiKeys": [
                     {"name": k.name, "workspace": k.workspace, "permissions": sorted(k.permissions)}
@@ -214,10 +258,10 @@ class AdminApp:
             },
         )
 
-    def load_state(self, document: dict[str, Any] | None) -> Reply:
+    def load_state(self, call: AdminCall) -> Reply:
         try:
             loaded = parse_fixtures(
-                document or {}, source="PUT /__admin/state", catalog=self.state.catalog
+                call.document or {}, source="PUT /__admin/state", catalog=self.state.catalog
             )
         except FixtureError as exc:
             raise ApiError(400, str(exc)) from None
@@ -242,8 +286,8 @@ class AdminApp:
         self.state.journal.clear()
         return NO_CONTENT
 
-    def add_fault(self, document: dict[str, Any] | None) -> Reply:
-        spec = document or {}
+    def add_fault(self, call: AdminCall) -> Reply:
+        spec = call.document or {}
         fault = self.state.faults.add(
             method=spec.get("method", "*"),
             path=spec["path"],
@@ -259,3 +303,17 @@ class AdminApp:
     def clear_faults(self, _: object) -> Reply:
         self.state.faults.clear()
         return NO_CONTENT
+
+    def remove_fault(self, call: AdminCall) -> Reply:
+        text = call.params.get("id", "")
+        if not text.isdigit() or not self.state.faults.remove(int(text)):
+            raise ApiError(
+                404, f"No active fault with id {shown(text)}; GET /__admin/faults lists them."
+            )
+        return NO_CONTENT
+
+    def stream_requests(self, call: AdminCall) -> Response:
+        return request_stream(self.state, call.headers.get(b"last-event-id"))
+
+    def dashboard(self, _: object) -> Response:
+        return HTMLResponse(dashboard_page(), headers=DASHBOARD_HEADERS)

@@ -104,6 +104,7 @@ class ApiApp:
                 tuple(scope["headers"]),
                 call.json if call is not None else None,
                 body_len,
+                reply.body,
             )
         )
         state.access_log.write(method, path, reply.status, elapsed)

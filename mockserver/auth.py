@@ -73,6 +73,14 @@ class KeyRing:
             raise ApiError(401, "Unknown API key.")
         return found
 
+    def name_of(self, header: bytes | None) -> str | None:
+        """The name of the key an Authorization header carries (never its value); None when it
+        carries no known key."""
+        try:
+            return self.authenticate(header).name
+        except ApiError:
+            return None
+
     @staticmethod
     def authorize(key: ApiKey, permission: str | None) -> None:
         """ApiError(403) when `key` lacks `permission` (None: any valid key will do)."""

@@ -67,6 +67,15 @@ class FaultSet:
         with self._lock:
             self._faults.clear()
 
+    def remove(self, fault_id: int) -> bool:
+        """Remove the fault with this id; False when there is none."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.id == fault_id:
+                    self._faults.remove(fault)
+                    return True
+        return False
+
     def view(self) -> list[dict[str, Any]]:
         return [f.view() for f in self._faults]
 

@@ -7,6 +7,7 @@ values and every body value become `***`, so nothing secret ever leaves through 
 
 from __future__ import annotations
 
+import json
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -14,7 +15,15 @@ from itertools import islice
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-__all__ = ["MASK", "Journal", "JournalEntry", "mask_body", "mask_headers"]
+__all__ = [
+    "MASK",
+    "Journal",
+    "JournalEntry",
+    "entry_view",
+    "mask_answer",
+    "mask_body",
+    "mask_headers",
+]
 
 MASK = "***"
 # Bodies up to this size are kept as parsed and masked when read (recording stays cheap); a
@@ -26,6 +35,8 @@ BODY_KEY_CHARS = 256
 MAX_HEADERS = 100
 HEADER_BYTES = 1024
 MAX_PATH = 2048
+# Answers up to this size are kept (a reference, no copy), for the dashboard's detail view.
+ANSWER_BYTES = 4096
 SENSITIVE_HEADERS = frozenset(
     {b"authorization", b"proxy-authorization", b"cookie", b"set-cookie", b"x-api-key"}
 )
@@ -43,6 +54,8 @@ class JournalEntry(NamedTuple):
     headers: tuple[tuple[bytes, bytes], ...]
     body: Any
     body_bytes: int
+    # the answer's body when small (ANSWER_BYTES), shown masked (`mask_answer`); None otherwise
+    answer: bytes | None = None
 
 
 def mask_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -84,9 +97,50 @@ def mask_body(body: Any) -> Any:
     return out
 
 
+def mask_answer(status: int, answer: bytes | None) -> Any:
+    """What the dashboard shows of an answer: an error's body as sent (error messages never
+    quote a value), any other JSON answer's shape with every value masked (a list: its first
+    20 items), None when it was not kept or is not JSON."""
+    if not answer:
+        return None
+    try:
+        document = json.loads(answer)
+    except ValueError:
+        return None
+    if status >= 400 and isinstance(document, dict):
+        return {k: v for k, v in document.items() if k in ("statusCode", "success", "message")}
+    if isinstance(document, list):
+        return [mask_body(item) for item in document[:20]]
+    return mask_body(document)
+
+
+def entry_view(e: JournalEntry) -> dict[str, Any]:
+    """One entry as `GET /__admin/requests` shows it, masked."""
+    return {
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(e.at))
+        + f".{int(e.at * 1000) % 1000:03d}Z",
+        "method": e.method,
+        "path": e.path,
+        "query": {
+            name: MASK for name, _ in parse_qsl(e.query.decode("latin-1"), keep_blank_values=True)
+        },
+        "status": e.status,
+        "ms": round(e.ms, 3),
+        "headers": mask_headers(e.headers),
+        "body": mask_body(e.body),
+        "bodyBytes": e.body_bytes,
+    }
+
+
 class Journal:
+    """The last `size` entries. `recorded` counts every entry ever recorded (an entry's
+    sequence number is its count) and `cleared` every clear, so a live reader (the dashboard's
+    stream) asks for what came `since` the last number it saw."""
+
     def __init__(self, size: int = 1000) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self.recorded = 0
+        self.cleared = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -105,28 +159,24 @@ class Journal:
             )
         if len(entry.path) > MAX_PATH or len(entry.query) > MAX_PATH:
             entry = entry._replace(path=entry.path[:MAX_PATH], query=entry.query[:MAX_PATH])
+        if entry.answer is not None and len(entry.answer) > ANSWER_BYTES:
+            entry = entry._replace(answer=None)
         self._entries.append(entry)
+        self.recorded += 1
 
     def clear(self) -> None:
         self._entries.clear()
+        self.cleared += 1
+
+    def since(self, seen: int, limit: int) -> list[tuple[int, JournalEntry]]:
+        """The entries recorded after number `seen` and still held, at most the newest
+        `limit`, oldest first, each with its number."""
+        count = min(self.recorded - seen, len(self._entries), limit)
+        if count <= 0:
+            return []
+        newest = list(islice(reversed(self._entries), count))
+        return [(self.recorded - i, e) for i, e in reversed(list(enumerate(newest)))]
 
     def view(self) -> list[dict[str, Any]]:
         """The entries, oldest first, masked."""
-        return [
-            {
-                "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(e.at))
-                + f".{int(e.at * 1000) % 1000:03d}Z",
-                "method": e.method,
-                "path": e.path,
-                "query": {
-                    name: MASK
-                    for name, _ in parse_qsl(e.query.decode("latin-1"), keep_blank_values=True)
-                },
-                "status": e.status,
-                "ms": round(e.ms, 3),
-                "headers": mask_headers(e.headers),
-                "body": mask_body(e.body),
-                "bodyBytes": e.body_bytes,
-            }
-            for e in list(self._entries)
-        ]
+        return [entry_view(e) for e in list(self._entries)]

@@ -82,6 +82,9 @@ def serving(
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        state: Any = getattr(app, "state", None)
+        if hasattr(state, "stopping"):
+            state.stopping = True  # the mock's live streams end, so the server can stop
         server.should_exit = True
         thread.join(timeout=10)
 

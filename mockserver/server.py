@@ -19,7 +19,7 @@ import errno
 import logging
 import socket
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 import uvicorn
 
@@ -145,6 +145,7 @@ def banner(url: str, state: AppState) -> str:
             lines.append(f"    {key.key:<24} {key.workspace}  {permissions}")
     lines.extend(access_lines(config))
     lines.append(f"  spec: {url}/openapi.yaml   admin: {url}/__admin/state")
+    lines.append(f"  dashboard: {url}/__admin/ui")
     lines.append("  try:")
     lines.append(
         f"    curl -X PUT '{url}/api/v1/credentials/cred-789' "
@@ -170,6 +171,10 @@ def run(config: Config) -> None:
         state.access_log.enabled = False
 
     class _Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            state.stopping = True  # the dashboard's live streams end, so shutdown is not held
+            super().handle_exit(sig, frame)
+
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets)
             if self.should_exit:

@@ -43,6 +43,7 @@ class AppState:
     persistence: StateFile | None = None
     loaded: FixtureSet | None = None  # a fixture document loaded by PUT /__admin/state
     access_log: AccessLog = field(default_factory=AccessLog)
+    stopping: bool = False  # set when the server shuts down: live streams end
 
     def seeds(self) -> list[StoredCredential]:
         """The fixture credentials (plus `--seed N` generated ones), freshly encrypted."""
