@@ -6,6 +6,9 @@ Registered as a pytest plugin (`tests/conftest.py`), so any test can ask for:
   directory, quit after the test. It is skipped, with the reason, where Selenium, `chromium` or
   `chromedriver` is missing (`.ci/run` installs them: `apt-get install chromium
   chromium-driver`, and `selenium` is in the `test` extra).
+- on failure, a screenshot of what the `chromium` of a failed test showed, saved under
+  `$CREDKIT_SCREENSHOTS` (default: the temporary directory's `credkit-screenshots/`) and named
+  in the test's report.
 - `page_server`: a second loopback HTTP server on its own port — another origin than the
   mock's — that serves the HTML a test gives it (`page_server.serve("/attack.html", html)`).
 
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -81,6 +86,26 @@ def chromium(tmp_path: Path) -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A screenshot of a failed test's browser (before the fixture quits it)."""
+    report = yield
+    driver = getattr(item, "funcargs", {}).get("chromium")
+    if driver is not None and report.when == "call" and report.failed:
+        directory = Path(
+            os.environ.get("CREDKIT_SCREENSHOTS")
+            or Path(tempfile.gettempdir()) / "credkit-screenshots"
+        )
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / (re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid) + ".png")
+        try:
+            driver.save_screenshot(str(path))
+            report.sections.append(("browser screenshot", str(path)))
+        except Exception as exc:  # the browser may be what failed
+            report.sections.append(("browser screenshot", f"not taken: {exc}"))
+    return report
 
 
 class PageServer:
