@@ -185,6 +185,12 @@ def start_prism(prism: Path) -> Server:
     return start("prism", argv, url=f"http://{HOST}:{port}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds `pid` (all its threads) has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):

@@ -30,15 +30,16 @@ def table(results: dict[str, Any]) -> str:
         for name in ("this", "baseline", "this-quiet", "baseline-quiet"):
             s = base[name]
             ratio = f"{s['ratio_rps']:.3f}x" if "ratio_rps" in s else ""
-            ratio_p99 = f"{s['ratio_p99']:.3f}x" if "ratio_p99" in s else ""
+            ratio_cpu = f"{s['ratio_cpu']:.3f}x" if "ratio_cpu" in s else ""
             rows.append(
                 [name, f"{s['rps']:.0f}", f"{s['p50_ms']:.2f} ms", f"{s['p99_ms']:.2f} ms",
-                 ratio, ratio_p99, str(s["errors"])]
+                 f"{s['cpu_us']:.1f} us", ratio, ratio_cpu, str(s["errors"])]
             )  # fmt: skip
         lines += _rows(
-            ["server", "req/s", "p50", "p99", "req/s vs baseline", "p99 vs baseline", "errors"],
+            ["server", "req/s", "p50", "p99", "CPU/request", "req/s vs baseline",
+             "CPU/request vs baseline", "errors"],
             rows,
-        )
+        )  # fmt: skip
     if "compare" in results:
         cmp = results["compare"]
         lines += [

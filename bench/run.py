@@ -89,7 +89,9 @@ def compare(wrk: str, prism: Path, rounds: int, seconds: float) -> dict[str, Any
 def baseline(wrk: str, other: str, rounds: int, seconds: float) -> dict[str, Any]:
     """This build against another build's `credkit` (e.g. main before a change), as shipped
     and with `--log-level warning`, loaded alternately round by round with the same PUT.
-    Medians per server, and the median of the per-round ratios this/other (paired)."""
+    Medians per server, and the median of the per-round ratios this/other (paired), of req/s
+    and of the server's CPU time per answered request (user + system from /proc: on a shared
+    machine it moves far less than req/s, which follows whatever else is running)."""
     servers = {
         "this": procs.start_credkit(),
         "baseline": procs.start_credkit(command=[other]),
@@ -97,6 +99,7 @@ def baseline(wrk: str, other: str, rounds: int, seconds: float) -> dict[str, Any
         "baseline-quiet": procs.start_credkit("--log-level", "warning", command=[other]),
     }
     per: dict[str, list[wrkload.WrkResult]] = {name: [] for name in servers}
+    cpu: dict[str, list[float]] = {name: [] for name in servers}  # microseconds per request
     try:
         for server in servers.values():
             procs.wait_ready(server)
@@ -104,11 +107,15 @@ def baseline(wrk: str, other: str, rounds: int, seconds: float) -> dict[str, Any
         names = list(servers)
         for index in range(rounds):
             for name in names[index % len(names) :] + names[: index % len(names)]:
+                before = procs.cpu_seconds(servers[name].pid)
                 result = wrkload.run(wrk, servers[name].url, seconds=seconds)
+                used = procs.cpu_seconds(servers[name].pid) - before
                 per[name].append(result)
+                cpu[name].append(used / max(result.requests, 1) * 1e6)
                 print(
                     f"  round {index + 1}/{rounds} {name:14} {result.rps:7.0f} req/s "
                     f"p50 {result.p50_ms:6.2f} ms p99 {result.p99_ms:6.2f} ms "
+                    f"cpu {cpu[name][-1]:5.1f} us/req "
                     f"non-2xx {result.non_2xx} errors {result.socket_errors}",
                     file=sys.stderr,
                 )
@@ -123,12 +130,16 @@ def baseline(wrk: str, other: str, rounds: int, seconds: float) -> dict[str, Any
             "p99_ms": _median([r.p99_ms for r in runs]),
             "errors": sum(r.non_2xx + r.socket_errors for r in runs),
             "rounds_rps": [round(r.rps) for r in runs],
+            "cpu_us": _median(cpu[name]),
         }
     for this, base in (("this", "baseline"), ("this-quiet", "baseline-quiet")):
         pairs = list(zip(per[this], per[base], strict=True))
         out[this]["ratio_rps"] = _median([a.rps / b.rps for a, b in pairs])
         out[this]["ratio_p99"] = _median([a.p99_ms / b.p99_ms for a, b in pairs])
         out[this]["ratio_rps_rounds"] = [round(a.rps / b.rps, 3) for a, b in pairs]
+        cpu_pairs = list(zip(cpu[this], cpu[base], strict=True))
+        out[this]["ratio_cpu"] = _median([a / b for a, b in cpu_pairs])
+        out[this]["ratio_cpu_rounds"] = [round(a / b, 3) for a, b in cpu_pairs]
     return out
 
 

@@ -10,7 +10,8 @@ route table and validators compiled from the spec, the store, the crypto.
 The API is the router's `default` rather than a `Mount("")`: a `Mount`'s path pattern refuses
 some paths (one with an encoded newline, for instance), which would then get Starlette's plain
 "Not Found" instead of the spec's error shape; as the default it sees every path, and no
-per-request scope copy is made for it.
+per-request scope copy is made for it. Paths under `/api/` skip the router and go to the API
+directly: the router cost 10% of the CPU of a PUT (`MockApp.dispatch` has the figures).
 
 The app can be mounted in any Starlette or FastAPI app (`Mount("/flowise", app=create_app())`);
 paths are then read below the mount point. A mounted app's lifespan does not run, so call
@@ -34,9 +35,12 @@ from mockserver.hosts import HostCheck, HostPolicy
 from mockserver.origins import OriginPolicy
 from mockserver.profile import Profile
 from mockserver.profiles import check_profile, create_profile
+from mockserver.requests import route_path
 from mockserver.state import AppState, build_state
 
 __all__ = ["MockApp", "create_app"]
+
+API_PREFIX = "/api/"  # no spec document or admin path starts with it
 
 
 class MockApp:
@@ -61,12 +65,25 @@ class MockApp:
         )
         config = state.config
         self.origins = OriginPolicy(config.cors_origins)
-        self.cors = MockCORSMiddleware(self.router, self.origins, state.access_log)
+        self.cors = MockCORSMiddleware(self.dispatch, self.origins, state.access_log)
         self.hosts = HostPolicy(config.allowed_hosts, bind_host=config.host)
         self.asgi = HostCheck(self.cors, self.hosts, state.access_log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """`/api/...` straight to the API, everything else (lifespan too) through the router.
+
+        Measured with `bench/run.py --baseline` (server CPU per answered PUT, alternating with
+        the build before Starlette, 2026-12-01): every request through the `Router` cost +9 us
+        (82 -> 91 us, median per-round ratio 1.09-1.11); with this shortcut for the API's own
+        paths, 0.98-1.04. The router still decides every other path and the API remains its
+        default, so nothing routes differently."""
+        if scope["type"] == "http" and route_path(scope).startswith(API_PREFIX):
+            await self.api(scope, receive, send)
+        else:
+            await self.router(scope, receive, send)
 
     @asynccontextmanager
     async def lifespan(self, app: object) -> AsyncIterator[None]:
