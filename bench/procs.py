@@ -7,6 +7,7 @@ group so that stopping one also stops anything it forked, and nothing else.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ BENCH = ROOT / "bench"
 SPEC = ROOT / "spec" / "credentials.openapi.yaml"
 PRISM_DIR = BENCH / ".prism"
 PRISM_VERSION = "5.14.2"
+WIREMOCK_DIR = BENCH / ".wiremock"
+WIREMOCK_VERSION = "3.13.2"
 HOST = "127.0.0.1"
 URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
@@ -71,6 +74,29 @@ def ensure_prism() -> Path:
         check=True,
     )
     return binary
+
+
+def ensure_wiremock() -> Path:
+    """WireMock 3's standalone jar, from the npm package `wiremock` installed under
+    bench/.wiremock when missing (not committed). Needs `java` (17+) to run."""
+    found = sorted((WIREMOCK_DIR / "node_modules" / "wiremock").rglob("wiremock-standalone*.jar"))
+    if found:
+        return found[-1]
+    if not shutil.which("npm"):
+        raise SystemExit("bench: npm is needed to install WireMock (apt-get install -y nodejs npm)")
+    if not shutil.which("java"):
+        raise SystemExit("bench: java is needed to run WireMock (apt-get install -y default-jre)")
+    print(f"bench: installing wiremock@{WIREMOCK_VERSION} into {WIREMOCK_DIR}...", file=sys.stderr)
+    WIREMOCK_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["npm", "install", "--prefix", str(WIREMOCK_DIR), "--no-audit", "--no-fund", "--silent",
+         f"wiremock@{WIREMOCK_VERSION}"],
+        check=True,
+    )  # fmt: skip
+    found = sorted((WIREMOCK_DIR / "node_modules" / "wiremock").rglob("wiremock-standalone*.jar"))
+    if not found:
+        raise SystemExit(f"bench: no wiremock-standalone jar under {WIREMOCK_DIR}")
+    return found[-1]
 
 
 def credkit_command() -> list[str]:
@@ -189,6 +215,43 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds `pid` (all its threads) has used so far, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_bare() -> Server:
+    """The ceiling: `bench/bare_asgi.py` on uvicorn with uvloop and httptools, no access log."""
+    port = free_port()
+    argv = [
+        sys.executable, "-m", "uvicorn", "bare_asgi:app", "--app-dir", str(BENCH),
+        "--host", HOST, "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    return start("bare-asgi", argv, url=f"http://{HOST}:{port}")
+
+
+# One static stub: the documented PUT answered with a fixed 200 JSON (what Prism answers too).
+WIREMOCK_STUB = {
+    "request": {"method": "ANY", "urlPattern": "/api/v1/.*"},
+    "response": {
+        "status": 200,
+        "headers": {"Content-Type": "application/json; charset=utf-8"},
+        "body": '{"id":"cred-789","name":"OpenAI Production Key","credentialName":"openAIApi",'
+        '"encryptedData":"U2FsdGVkX1+example","createdDate":"2024-01-20T16:00:00.000Z",'
+        '"updatedDate":"2024-01-20T17:30:00.000Z","workspaceId":"workspace-123"}',
+    },
+}
+
+
+def start_wiremock(jar: Path, root: Path) -> Server:
+    """WireMock 3 standalone with one static stub and no request journal, on loopback."""
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    (root / "__files").mkdir(exist_ok=True)
+    (root / "mappings" / "put.json").write_text(json.dumps(WIREMOCK_STUB), encoding="utf-8")
+    port = free_port()
+    argv = [
+        "java", "-Xmx512m", "-jar", str(jar), "--bind-address", HOST, "--port", str(port),
+        "--root-dir", str(root), "--no-request-journal", "--disable-banner",
+    ]  # fmt: skip
+    return start("wiremock", argv, url=f"http://{HOST}:{port}")
 
 
 def _children() -> dict[int, list[int]]:

@@ -46,26 +46,41 @@ def table(results: dict[str, Any]) -> str:
             "",
             "PUT /api/v1/credentials/cred-789, wrk 32 keep-alive connections, "
             f"{results['rounds']} rounds x {results['seconds']:.0f} s per server (medians; "
-            "ratios: median of per-round ratios)",
+            "ratios: median of per-round ratios, same run)",
         ]
         labels = {
             "credkit": "credkit serve",
             "credkit-quiet": "credkit serve --log-level warning",
+            "bare-asgi": "bare ASGI app (uvicorn, uvloop, httptools): the ceiling",
             "prism": "prism mock -v silent",
+            "wiremock": "wiremock 3 standalone, 1 stub, --no-request-journal",
         }
         rows = []
         for name, label in labels.items():
+            if name not in cmp:
+                continue
             s = cmp[name]
-            ratio = f"{s['ratio_rps']:.2f}x" if "ratio_rps" in s else ""
-            ratio_p99 = f"{s['ratio_p99']:.2f}x" if "ratio_p99" in s else ""
             rows.append(
                 [label, f"{s['rps']:.0f}", f"{s['p50_ms']:.2f} ms", f"{s['p99_ms']:.2f} ms",
-                 _mib(s["rss_kib"]), ratio, ratio_p99, str(s["non_2xx"] + s["socket_errors"])]
+                 _mib(s["rss_kib"]), str(s["non_2xx"] + s["socket_errors"])]
             )  # fmt: skip
-        lines += _rows(
-            ["server", "req/s", "p50", "p99", "RSS", "req/s vs prism", "p99 vs prism", "errors"],
-            rows,
-        )
+        lines += _rows(["server", "req/s", "p50", "p99", "RSS", "errors"], rows)
+        ratio_rows = []
+        for name in ("credkit", "credkit-quiet"):
+            s = cmp[name]
+            for other, what in (
+                ("bare-asgi", "share of the ceiling"),
+                ("prism", "vs prism"),
+                ("wiremock", "vs wiremock"),
+            ):
+                if f"rps_vs_{other}" in s:
+                    ratio_rows.append(
+                        [labels[name], what, f"{s[f'rps_vs_{other}']:.2f}x",
+                         f"{s[f'p99_vs_{other}']:.2f}x",
+                         " ".join(str(r) for r in s[f"rps_vs_{other}_rounds"])]
+                    )  # fmt: skip
+        lines += [""]
+        lines += _rows(["credkit", "against", "req/s ratio", "p99 ratio", "per round"], ratio_rows)
     if "startup" in results:
         lines += ["", "Process start -> first answered GET /api/v1/ping"]
         rows = [
@@ -93,6 +108,14 @@ def table(results: dict[str, Any]) -> str:
              "c32 p50", "c32 p99", "errors"],
             rows,
         )  # fmt: skip
+    if "seed_start" in results:
+        seed = results["seed_start"]
+        lines += [
+            "",
+            f"credkit serve --seed {seed['count']}: process start -> first answered ping "
+            f"{seed['median_s']:.2f} s (median of {len(seed['trials'])}), RSS "
+            f"{_mib(seed['rss_kib'])}",
+        ]
     if "state" in results:
         lines += [
             "",

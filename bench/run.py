@@ -11,10 +11,15 @@ round by round, with the same keep-alive PUT (bench/put.lua: 32 connections, the
 "Update Values" request). wrk shares the machine's cores with the servers, so only the medians
 and ratios of one run mean anything, never a single absolute figure.
 
-Then, for credkit alone: time from process start to the first answered request, RSS with 100k
-stored credentials, update latency with 10 vs 100k stored credentials (PUTs to random ids), and
-the PUT workload with --state-file. Results are printed as a table and written as JSON to
-bench/results/ (not committed).
+The comparison also loads the ceiling: a bare ASGI app on uvicorn (uvloop, httptools) that
+reads the body and answers a fixed 200 JSON (bench/bare_asgi.py), and WireMock 3 standalone
+with one static stub and no request journal (npm package `wiremock` into bench/.wiremock; needs
+java 17+). credkit is quoted as a share of that ceiling and as a ratio to each mock.
+
+Then, for credkit alone: time from process start to the first answered request (also with
+`--seed 100000`), RSS with 100k stored credentials, update latency with 10 vs 100k stored
+credentials (PUTs to random ids), and the PUT workload with --state-file. Results are printed
+as a table and written as JSON to bench/results/ (not committed).
 """
 
 from __future__ import annotations
@@ -39,18 +44,29 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def compare(wrk: str, prism: Path, rounds: int, seconds: float) -> dict[str, Any]:
-    """credkit (as shipped, and without the access log) vs Prism -v silent, in rounds; in each
-    round every server gets the same load, in a rotating order. Medians per server, and the
-    median of the per-round ratios (paired, so a busy moment of the machine cancels out)."""
+REFERENCES = ("bare-asgi", "prism", "wiremock")
+
+
+def compare(
+    wrk: str, prism: Path | None, wiremock: Path | None, rounds: int, seconds: float, workdir: Path
+) -> dict[str, Any]:
+    """credkit (as shipped, and without the access log) vs the bare-ASGI ceiling, Prism
+    -v silent and WireMock 3, in rounds; in each round every server gets the same load, in a
+    rotating order. Medians per server, and the median of the per-round ratios (paired, so a
+    busy moment of the machine cancels out): credkit's share of the ceiling, and credkit vs
+    each other mock."""
     servers = {
         "credkit": procs.start_credkit(),
         "credkit-quiet": procs.start_credkit("--log-level", "warning"),
-        "prism": procs.start_prism(prism),
+        "bare-asgi": procs.start_bare(),
     }
+    if prism is not None:
+        servers["prism"] = procs.start_prism(prism)
+    if wiremock is not None:
+        servers["wiremock"] = procs.start_wiremock(wiremock, workdir / "wiremock")
     try:
         for server in servers.values():
-            procs.wait_ready(server)
+            procs.wait_ready(server, timeout=180)
             wrkload.run(wrk, server.url, seconds=min(3.0, seconds))  # warm-up (JIT, caches)
         per: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
         names = list(servers)
@@ -79,10 +95,17 @@ def compare(wrk: str, prism: Path, rounds: int, seconds: float) -> dict[str, Any
         summary[name]["socket_errors"] = sum(r["socket_errors"] for r in runs)
         summary[name]["rounds"] = runs
     for name in ("credkit", "credkit-quiet"):
-        pairs = list(zip(per[name], per["prism"], strict=True))
-        summary[name]["ratio_rps"] = _median([c["rps"] / p["rps"] for c, p in pairs])
-        summary[name]["ratio_p99"] = _median([c["p99_ms"] / p["p99_ms"] for c, p in pairs])
-        summary[name]["ratio_rps_rounds"] = [round(c["rps"] / p["rps"], 2) for c, p in pairs]
+        for other in REFERENCES:
+            if other not in per:
+                continue
+            pairs = list(zip(per[name], per[other], strict=True))
+            summary[name][f"rps_vs_{other}"] = _median([c["rps"] / o["rps"] for c, o in pairs])
+            summary[name][f"p99_vs_{other}"] = _median(
+                [c["p99_ms"] / o["p99_ms"] for c, o in pairs]
+            )
+            summary[name][f"rps_vs_{other}_rounds"] = [
+                round(c["rps"] / o["rps"], 2) for c, o in pairs
+            ]
     return summary
 
 
@@ -232,6 +255,21 @@ def store_size(
     return out
 
 
+def seed_start(count: int, trials: int) -> dict[str, Any]:
+    """Seconds from `credkit serve --seed COUNT` starting to its first answered ping (the
+    generated credentials are made and encrypted before it listens), and its idle RSS."""
+    times, rss = [], []
+    for _ in range(trials):
+        server = procs.start_credkit("--seed", str(count), "--log-level", "warning")
+        try:
+            times.append(procs.wait_ready(server, timeout=300))
+            rss.append(server.rss_kib())
+        finally:
+            server.stop()
+        print(f"  --seed {count}: first answer after {times[-1]:.2f} s", file=sys.stderr)
+    return {"count": count, "median_s": _median(times), "trials": times, "rss_kib": _median(rss)}
+
+
 def state_file(wrk: str, rounds: int, seconds: float, workdir: Path) -> dict[str, Any]:
     """The PUT workload in memory and with --state-file, side by side, alternating."""
     servers = {
@@ -271,7 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         "--big", type=int, default=100_000, help="stored credentials for the big store"
     )
     parser.add_argument(
-        "--skip", action="append", default=[], choices=["compare", "startup", "store", "state"]
+        "--skip",
+        action="append",
+        default=[],
+        choices=["compare", "startup", "store", "state", "prism", "wiremock"],
     )
     parser.add_argument(
         "--baseline",
@@ -285,7 +326,14 @@ def main(argv: list[str] | None = None) -> int:
 
     wrk = procs.ensure_wrk()
     prism = (
-        procs.ensure_prism() if "compare" not in args.skip or "startup" not in args.skip else None
+        procs.ensure_prism()
+        if "prism" not in args.skip and ("compare" not in args.skip or "startup" not in args.skip)
+        else None
+    )
+    wiremock = (
+        procs.ensure_wiremock()
+        if "compare" not in args.skip and "wiremock" not in args.skip
+        else None
     )
     results: dict[str, Any] = {"rounds": rounds, "seconds": seconds, "started": time.time()}
     with tempfile.TemporaryDirectory(prefix="credkit-bench-") as tmp:
@@ -298,10 +346,11 @@ def main(argv: list[str] | None = None) -> int:
             results["baseline"] = baseline(wrk, args.baseline, rounds, seconds)
         if "compare" not in args.skip:
             print(
-                f"credkit vs prism -v silent: {rounds} rounds x {seconds:.0f} s each",
+                f"credkit vs the bare-ASGI ceiling, prism -v silent and wiremock: {rounds} "
+                f"rounds x {seconds:.0f} s each",
                 file=sys.stderr,
             )
-            results["compare"] = compare(wrk, prism, rounds, seconds)  # type: ignore[arg-type]
+            results["compare"] = compare(wrk, prism, wiremock, rounds, seconds, workdir)
         if "startup" not in args.skip:
             print("startup (process start -> first answered ping)", file=sys.stderr)
             results["startup"] = startup(3, prism)
@@ -310,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
             results["store"] = store_size(
                 wrk, [10, args.big], max(2, rounds - 2), seconds / 2, workdir
             )
+        if "store" not in args.skip:
+            print(f"start with --seed {args.big}", file=sys.stderr)
+            results["seed_start"] = seed_start(args.big, 1 if args.quick else 3)
         if "state" not in args.skip:
             print("--state-file", file=sys.stderr)
             results["state"] = state_file(wrk, max(2, rounds - 2), seconds / 2, workdir)
