@@ -33,6 +33,9 @@ __all__ = [
 
 PREFIX = "U2FsdGVkX1"  # base64 of b"Salted__" (its first 7.5 bytes)
 MAGIC = b"Salted__"
+_PADS = [bytes((n,)) * n for n in range(17)]
+md5 = hashlib.md5
+b64encode = base64.b64encode
 
 
 class CryptoError(ValueError):
@@ -116,7 +119,18 @@ class Encryptor:
         return "Encryptor(passphrase=***)"
 
     def encrypt(self, plaintext: str) -> str:
-        return encrypt(plaintext, self._passphrase)
+        """`encrypt(plaintext, passphrase)`, inlined: it runs on every write of the mock."""
+        salt = os.urandom(8)
+        secret = self._passphrase.encode("utf-8") + salt
+        block = md5(secret).digest()
+        second = md5(block + secret).digest()
+        key = block + second  # 32 bytes; the IV is the third block
+        iv = md5(second + secret).digest()
+        data = plaintext.encode("utf-8")
+        pad = 16 - len(data) % 16  # PKCS#7
+        encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+        body = encryptor.update(data + _PADS[pad]) + encryptor.finalize()
+        return b64encode(MAGIC + salt + body).decode("ascii")
 
     def decrypt(self, value: str) -> str:
         return decrypt(value, self._passphrase)

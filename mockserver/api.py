@@ -66,9 +66,10 @@ class ApiApp:
                 if fault.status in (204, 304):
                     reply = Reply(fault.status, b"")
             else:
-                call = Call(method, path, scope["query_string"], dict(scope["headers"]), body)
+                headers = tuple(scope["headers"])  # one copy: the call's and the journal's
+                call = Call(method, path, scope["query_string"], dict(headers), body)
                 call.raw_path = scope.get("raw_path") or b""
-                call.header_list = tuple(scope["headers"])
+                call.header_list = headers
                 persistence = state.persistence
                 mark = persistence.written if persistence is not None else 0
                 try:
@@ -101,7 +102,7 @@ class ApiApp:
                 scope["query_string"],
                 reply.status,
                 elapsed,
-                tuple(scope["headers"]),
+                call.header_list if call is not None else tuple(scope["headers"]),
                 call.json if call is not None else None,
                 body_len,
                 reply.body,
