@@ -62,9 +62,10 @@ def table(results: dict[str, Any]) -> str:
             s = cmp[name]
             rows.append(
                 [label, f"{s['rps']:.0f}", f"{s['p50_ms']:.2f} ms", f"{s['p99_ms']:.2f} ms",
-                 _mib(s["rss_kib"]), str(s["non_2xx"] + s["socket_errors"])]
+                 f"{s['cpu_us']:.1f} us", _mib(s["rss_kib"]),
+                 str(s["non_2xx"] + s["socket_errors"])]
             )  # fmt: skip
-        lines += _rows(["server", "req/s", "p50", "p99", "RSS", "errors"], rows)
+        lines += _rows(["server", "req/s", "p50", "p99", "CPU/req", "RSS", "errors"], rows)
         ratio_rows = []
         for name in ("credkit", "credkit-quiet"):
             s = cmp[name]
@@ -76,11 +77,15 @@ def table(results: dict[str, Any]) -> str:
                 if f"rps_vs_{other}" in s:
                     ratio_rows.append(
                         [labels[name], what, f"{s[f'rps_vs_{other}']:.2f}x",
-                         f"{s[f'p99_vs_{other}']:.2f}x",
+                         f"{s[f'p99_vs_{other}']:.2f}x", f"{s[f'cpu_vs_{other}']:.2f}x",
                          " ".join(str(r) for r in s[f"rps_vs_{other}_rounds"])]
                     )  # fmt: skip
         lines += [""]
-        lines += _rows(["credkit", "against", "req/s ratio", "p99 ratio", "per round"], ratio_rows)
+        lines += _rows(
+            ["credkit", "against", "req/s ratio", "p99 ratio", "CPU/req ratio (other/credkit)",
+             "req/s ratio per round"],
+            ratio_rows,
+        )  # fmt: skip
     if "startup" in results:
         lines += ["", "Process start -> first answered GET /api/v1/ping"]
         rows = [

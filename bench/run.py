@@ -54,7 +54,8 @@ def compare(
     -v silent and WireMock 3, in rounds; in each round every server gets the same load, in a
     rotating order. Medians per server, and the median of the per-round ratios (paired, so a
     busy moment of the machine cancels out): credkit's share of the ceiling, and credkit vs
-    each other mock."""
+    each other mock. Each server's CPU time per answered request (user + system, from /proc)
+    is read around every round too."""
     servers = {
         "credkit": procs.start_credkit(),
         "credkit-quiet": procs.start_credkit("--log-level", "warning"),
@@ -73,12 +74,15 @@ def compare(
         for index in range(rounds):
             order = names[index % len(names) :] + names[: index % len(names)]
             for name in order:
+                before = procs.cpu_seconds(servers[name].pid)
                 result = wrkload.run(wrk, servers[name].url, seconds=seconds)
+                cpu_us = (procs.cpu_seconds(servers[name].pid) - before) / max(result.requests, 1)
                 rss = servers[name].rss_kib()
-                per[name].append({**result.__dict__, "rss_kib": rss})
+                per[name].append({**result.__dict__, "rss_kib": rss, "cpu_us": cpu_us * 1e6})
                 print(
                     f"  round {index + 1}/{rounds} {name:13} {result.rps:7.0f} req/s "
                     f"p50 {result.p50_ms:7.2f} ms p99 {result.p99_ms:7.2f} ms "
+                    f"cpu {cpu_us * 1e6:6.1f} us/req "
                     f"rss {rss / 1024:6.1f} MiB non-2xx {result.non_2xx} "
                     f"errors {result.socket_errors}",
                     file=sys.stderr,
@@ -89,7 +93,8 @@ def compare(
     summary: dict[str, Any] = {}
     for name, runs in per.items():
         summary[name] = {
-            key: _median([r[key] for r in runs]) for key in ("rps", "p50_ms", "p99_ms", "rss_kib")
+            key: _median([r[key] for r in runs])
+            for key in ("rps", "p50_ms", "p99_ms", "rss_kib", "cpu_us")
         }
         summary[name]["non_2xx"] = sum(r["non_2xx"] for r in runs)
         summary[name]["socket_errors"] = sum(r["socket_errors"] for r in runs)
@@ -106,6 +111,11 @@ def compare(
             summary[name][f"rps_vs_{other}_rounds"] = [
                 round(c["rps"] / o["rps"], 2) for c, o in pairs
             ]
+            # the other server's CPU per request over credkit's: a share that moves far less
+            # with the machine's other load than req/s does
+            summary[name][f"cpu_vs_{other}"] = _median(
+                [o["cpu_us"] / c["cpu_us"] for c, o in pairs]
+            )
     return summary
 
 
