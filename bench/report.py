@@ -118,7 +118,8 @@ def table(results: dict[str, Any]) -> str:
         lines += [
             "",
             f"credkit serve --seed {seed['count']}: process start -> first answered ping "
-            f"{seed['median_s']:.2f} s (median of {len(seed['trials'])}), RSS "
+            f"{seed['median_s']:.2f} s (median of {len(seed['trials'])}; "
+            f"{seed.get('cpu_s', float('nan')):.2f} s of its CPU), RSS "
             f"{_mib(seed['rss_kib'])}",
         ]
     if "state" in results:
