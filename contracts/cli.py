@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from contracts.config import ENV_VARS
+from contracts.dependencies import require_suite
 from contracts.options import EXIT_CODES, run_options
 from credkit_core.errors import ConfigError, CredkitError
 
@@ -102,6 +103,7 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
     if opts.pop("list_checks"):
         _list_checks()
         return 0
+    require_suite(f"credkit {mode}")
     if not opts["base_url"]:
         raise ConfigError(
             f"--base-url (or {ENV_VARS['base_url']}) is required: the server root, "

@@ -182,7 +182,13 @@ def pytest_collection_modifyitems(
         return
     from contracts.access import operations
     from contracts.checks import select_checks
+    from contracts.dependencies import require_suite
     from credkit_core.errors import ConfigError
+
+    try:
+        require_suite("pytest --credkit-base-url")
+    except ConfigError as exc:
+        raise pytest.UsageError(f"credkit: {exc}") from None
 
     runner = CredkitRun(config, verify_config(config))
     html_path = config.getoption("credkit_html")

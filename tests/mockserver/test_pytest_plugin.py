@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import httpx
 import pytest
+import yaml
 
-from mockserver.pytest_plugin import MockServer
+from credkit_core.resources import DEFAULT_FIXTURES
+from mockserver.pytest_plugin import DEFAULT_KEYS, MockServer
 
 CRED = "/api/v1/credentials/cred-789"
 
@@ -60,3 +65,47 @@ def test_custom_key(credkit_mock):
     )
     result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"### {title}")
+    end = text.find("\n### ", start + 1)
+    return text[start : end if end != -1 else None]
+
+
+def test_the_readme_examples_run(pytester: pytest.Pytester) -> None:
+    """The README's test and its `credkit_mock_config` override, as a user would paste them."""
+    section = readme_section("Testing a Python client (`credkit_mock`)")
+    test_code, conftest_code = re.findall(r"```python\n(.*?)```", section, re.S)
+    fixtures = yaml.safe_load(DEFAULT_FIXTURES.read_text(encoding="utf-8"))
+    fixtures["credentials"][0]["name"] = "Seeded by the override"
+    pytester.mkdir("tests")
+    (pytester.path / "tests" / "flowise-fixtures.yaml").write_text(yaml.safe_dump(fixtures))
+    pytester.makepyfile(test_readme=test_code)
+    check = (
+        "\n\ndef test_override_applies(credkit_mock):\n"
+        "    stored = credkit_mock.state.store.get('cred-789', 'workspace-123')\n"
+        "    assert stored.name == 'Seeded by the override'\n"
+    )
+    pytester.makeconftest(conftest_code)
+    pytester.makepyfile(test_override=check)
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_readme_lists_the_seeded_credentials_and_keys() -> None:
+    section = readme_section("Testing a Python client (`credkit_mock`)")
+    rows = re.findall(r"^\| `([^`]+)` \| ([^|]+) \| `([^`]+)` \| ([^|]+) \|$", section, re.M)
+    fixtures = yaml.safe_load(DEFAULT_FIXTURES.read_text(encoding="utf-8"))
+    seeded = [
+        (c["id"], c["name"], c["credentialName"], c["workspace"]) for c in fixtures["credentials"]
+    ]
+    assert [(i, n.strip(), t, w.strip()) for i, n, t, w in rows] == seeded
+    for role, key in DEFAULT_KEYS.items():
+        assert f"`{role}` (`{key}`" in section
+    for helper in ("base_url", "keys", "headers(", "state", "reset()", "credkit_mock_config"):
+        assert f"`{helper}" in section
