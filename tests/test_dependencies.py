@@ -52,8 +52,20 @@ def declared(extra: str | None = None) -> set[str]:
 
 def test_runtime_dependencies_are_what_the_packages_import() -> None:
     imported = imported_distributions()
-    assert sorted(set(imported) - declared()) == [], "imported but not declared"
-    assert sorted(declared() - set(imported)) == [], "declared but never imported"
+    runtime = declared() | declared("verify")
+    assert sorted(set(imported) - runtime) == [], "imported but not declared"
+    assert sorted(runtime - set(imported)) == [], "declared but never imported"
+
+
+def test_the_verify_extra_is_imported_only_by_the_contract_suite() -> None:
+    """schemathesis and hypothesis are the `verify` extra: the mock, the CLI and the shared
+    core never import them (their pytest plugins would load into every user's test run)."""
+    imported = imported_distributions()
+    assert declared("verify") == {"schemathesis", "hypothesis"}
+    assert not declared("verify") & declared()
+    for dist in declared("verify"):
+        outside = sorted(m for m in imported[dist] if not m.startswith("contracts."))
+        assert outside == [], f"{dist} imported outside contracts/"
 
 
 def test_the_independent_validator_is_a_test_tool() -> None:
