@@ -124,7 +124,24 @@ class _OneLineErrors(click.Command):
     type=click.IntRange(min=1),
     help="Largest request body in bytes (413 beyond).",
 )
-@_option("profile", "--profile", type=click.Choice(list(PROFILES)), help="Behaviour profile.")
+@_option(
+    "profile",
+    "--profile",
+    type=click.Choice(list(PROFILES)),
+    help="Behaviour profile: 'spec' follows the contract and answers 'Prefer: code=404' / "
+    "'Prefer: example=NAME' with a documented answer; 'flowise-3.1' reproduces the real "
+    "Flowise 3.1.4 server and, like it, ignores Prefer.",
+)
+@_option(
+    "base_path",
+    "--base-path",
+    help="Serve the API, /docs and the spec under this prefix (e.g. /flowise).",
+)
+@_option(
+    "reload",
+    "--reload/--no-reload",
+    help="Re-read the --fixtures file when it changes (an invalid file keeps the old state).",
+)
 @_option(
     "access_log",
     "--access-log/--no-access-log",

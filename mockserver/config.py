@@ -47,6 +47,8 @@ class Config:
     access_log: bool = True
     validate_responses: bool = True
     compact_every: int = 1000
+    base_path: str = ""  # serve everything under this prefix, e.g. "/flowise"
+    reload: bool = False  # re-read `fixtures` when the file changes
 
     def __post_init__(self) -> None:
         if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
@@ -83,6 +85,18 @@ class Config:
             )
         object.__setattr__(self, "cors_origins", _checked("cors_origins", self.cors_origins))
         object.__setattr__(self, "allowed_hosts", _checked("allowed_hosts", self.allowed_hosts))
+        base = self.base_path.rstrip("/")
+        if base and (not base.startswith("/") or "//" in base or any(c in base for c in "?#{} \t")):
+            raise ConfigError(
+                f"Config 'base_path' has value {self.base_path!r}. Use a path such as "
+                "'/flowise' (a leading slash; no query, fragment, braces or spaces)."
+            )
+        object.__setattr__(self, "base_path", base)
+        if self.reload and self.fixtures is None:
+            raise ConfigError(
+                "Config 'reload' is on but no fixtures file is given: --reload watches the "
+                "--fixtures FILE (CREDKIT_FIXTURES) for changes."
+            )
         if self.fixtures is not None and not isinstance(self.fixtures, Path):
             object.__setattr__(self, "fixtures", Path(self.fixtures))
         if self.state_file is not None and not isinstance(self.state_file, Path):
@@ -201,4 +215,6 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "profile": ("CREDKIT_PROFILE", str),
     "access_log": ("CREDKIT_ACCESS_LOG", parse_bool),
     "validate_responses": ("CREDKIT_VALIDATE_RESPONSES", parse_bool),
+    "base_path": ("CREDKIT_BASE_PATH", str),
+    "reload": ("CREDKIT_RELOAD", parse_bool),
 }

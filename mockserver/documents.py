@@ -1,35 +1,66 @@
-"""`/openapi.yaml` and `/openapi.json`: the credentials spec the mock serves, as an ASGI app."""
+"""The spec documents the mock serves, as an ASGI app: `/openapi.yaml`, `/openapi.json` (the
+credentials API) and `/__admin/openapi.yaml` (the admin API).
+
+The YAML is the bundled file as shipped. Under a base path (`--base-path /flowise`) the served
+documents' `servers` entry is that path instead of `/`, so a client generated from them, and the
+`/docs` page's "Try it out", send their requests to the prefixed API.
+"""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from credkit_core.resources import CREDENTIALS_SPEC
+from credkit_core.resources import ADMIN_SPEC, CREDENTIALS_SPEC
 from mockserver.requests import route_path
 from mockserver.responses import JSON, Reply, error_reply, send_reply
 from mockserver.state import AppState
 
-__all__ = ["SpecDocuments"]
+__all__ = ["SERVERS_YAML", "SpecDocuments", "mount_root"]
+
+YAML = b"application/yaml"
+# How the bundled documents declare their server; replaced by the base path when there is one.
+SERVERS_YAML = b"servers:\n  - url: /\n"
+
+
+def mount_root(scope: Scope) -> str:
+    """Where the mock is mounted (`/flowise` under `--base-path /flowise`; else empty)."""
+    root: str = scope.get("root_path", "")
+    return root.rstrip("/")
+
+
+def _yaml(source: bytes, root: str) -> bytes:
+    if not root:
+        return source
+    if source.count(SERVERS_YAML) != 1:
+        raise RuntimeError(f"The bundled spec must declare {SERVERS_YAML!r} exactly once.")
+    return source.replace(SERVERS_YAML, f"servers:\n  - url: {root}\n".encode())
 
 
 class SpecDocuments:
-    """Serves the bundled spec as shipped (YAML) or as JSON; GET and HEAD only (else 405)."""
+    """Serves the bundled specs as shipped (YAML) or as JSON; GET and HEAD only (else 405)."""
 
     def __init__(self, state: AppState) -> None:
         self.state = state
-        self._docs: dict[str, tuple[bytes, bytes]] = {}
+        self._docs: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
-    def document(self, path: str) -> tuple[bytes, bytes]:
-        """(body, content type) of `/openapi.yaml` or `/openapi.json`, built once."""
-        if path not in self._docs:
-            if path.endswith(".yaml"):
-                self._docs[path] = (CREDENTIALS_SPEC.read_bytes(), b"application/yaml")
+    def document(self, path: str, root: str = "") -> tuple[bytes, bytes]:
+        """(body, content type) of a served document under the mount point `root`, built once."""
+        key = (path, root)
+        if key not in self._docs:
+            if path.startswith("/__admin/"):
+                self._docs[key] = (_yaml(ADMIN_SPEC.read_bytes(), root), YAML)
+            elif path.endswith(".yaml"):
+                self._docs[key] = (_yaml(CREDENTIALS_SPEC.read_bytes(), root), YAML)
             else:
-                self._docs[path] = (orjson.dumps(self.state.document), JSON)
-        return self._docs[path]
+                document: dict[str, Any] = self.state.document
+                if root:
+                    document = {**document, "servers": [{"url": root}]}
+                self._docs[key] = (orjson.dumps(document), JSON)
+        return self._docs[key]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -37,7 +68,7 @@ class SpecDocuments:
         if scope["method"] not in ("GET", "HEAD"):
             reply = error_reply(405, "Method not allowed; allowed: GET.", ((b"allow", b"GET"),))
         else:
-            reply = Reply(200, *self.document(path))
+            reply = Reply(200, *self.document(path, mount_root(scope)))
         await send_reply(send, reply)
         elapsed = (time.perf_counter() - started) * 1000
         self.state.access_log.write(scope["method"], path, reply.status, elapsed)

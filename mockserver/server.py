@@ -130,8 +130,10 @@ def banner(url: str, state: AppState) -> str:
     config: Config = state.config
     keys = [k for k in state.fixtures.api_keys if k.key in DEV_KEYS.values()]
     bound = "" if config.host not in WILDCARD_BINDS else f" (bound to {config.host or '*'})"
+    base = f" (base path {config.base_path})" if config.base_path else ""
+    root = url + config.base_path
     lines = [
-        f"credkit mock server {config.profile!r} profile listening on {url}{bound}",
+        f"credkit mock server {config.profile!r} profile listening on {url}{bound}{base}",
         f"  credentials: {len(state.store)} (fixtures: {state.fixtures.source}"
         + (f", +{config.seed} generated" if config.seed else "")
         + ")",
@@ -145,11 +147,21 @@ def banner(url: str, state: AppState) -> str:
             permissions = ", ".join(sorted(key.permissions)) or "(no permissions)"
             lines.append(f"    {key.key:<24} {key.workspace}  {permissions}")
     lines.extend(access_lines(config))
-    lines.append(f"  spec: {url}/openapi.yaml   admin: {url}/__admin/state")
-    lines.append(f"  dashboard: {url}/__admin/ui")
+    if config.reload:
+        lines.append(f"  reloading the fixtures when {state.fixtures.source} changes")
+    lines.append(
+        f"  docs: {root}/docs"
+        + (
+            f"   (Try it out: Authorize with {DEV_KEYS['full']})"
+            if any(k.key == DEV_KEYS["full"] for k in keys)
+            else ""
+        )
+    )
+    lines.append(f"  spec: {root}/openapi.yaml   admin: {root}/__admin/state")
+    lines.append(f"  dashboard: {root}/__admin/ui")
     lines.append("  try:")
     lines.append(
-        f"    curl -X PUT '{url}/api/v1/credentials/cred-789' "
+        f"    curl -X PUT '{root}/api/v1/credentials/cred-789' "
         f"-H 'Authorization: Bearer {DEV_KEYS['full']}' -H 'Content-Type: application/json' "
         """-d '{"name": "OpenAI Production Key"}'"""
     )

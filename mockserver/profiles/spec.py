@@ -1,9 +1,11 @@
 """The `spec` profile: the request pipeline that follows contract.md to the letter.
 
 The checks run in the contract's order (404/405 → 401 → 403 → 412 → 415 → 400 → the handler,
-whose 404 is "not in the key's workspace"); 413 happens earlier, while the body streams in
-(`mockserver.requests.read_body`). Each operation's handler is the method of `SpecOperations`
-named by the spec's operationId in snake_case (`Operation.handler`). Every answer is checked
+whose 404 is "not in the key's workspace"); a `Prefer: code=NNN` / `example=NAME` header
+(`mockserver.prefer`) replaces the body checks and the handler with a documented answer; 413
+happens earlier, while the body streams in (`mockserver.requests.read_body`). Each operation's
+handler is the method of `SpecOperations` named by the spec's operationId in snake_case
+(`Operation.handler`). Every answer is checked
 against the spec at run time unless `Config.validate_responses` is off.
 """
 
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 import orjson
 
+from mockserver.prefer import Answers, parse_prefer
 from mockserver.profiles.spec_ops import SpecOperations
 from mockserver.requests import Call
 from mockserver.responses import JSON, ApiError, Reply, error_reply, shown
@@ -35,6 +38,7 @@ class SpecProfile:
         self.state = state
         self.routes = state.routes
         self.operations = SpecOperations(state)
+        self.answers = Answers(state.document)
         self.handlers: dict[str, Handler] = {}
         for operation_id, operation in self.routes.by_operation_id.items():
             handler = getattr(self.operations, operation.handler, None)
@@ -83,8 +87,17 @@ class SpecProfile:
             operation = self.route(call)
             call.operation = operation
             self.authenticate(call, operation)
-            self.read_body(call, operation)
-            reply = self.handlers[operation.operation_id](call)
+            try:
+                preference = parse_prefer(call.headers.get(b"prefer"))
+                if preference is not None:  # a documented answer, chosen; nothing read or changed
+                    reply = self.answers.reply(operation.operation_id, preference)
+            except ApiError as exc:
+                # A refused Prefer is about the mock itself, not the API: like an injected fault
+                # it is answered as is (400 is not documented on every operation).
+                return exc.reply()
+            if preference is None:
+                self.read_body(call, operation)
+                reply = self.handlers[operation.operation_id](call)
         except ApiError as exc:
             reply = exc.reply()
         if call.operation is not None and self.state.config.validate_responses:

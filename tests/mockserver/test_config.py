@@ -70,6 +70,11 @@ def test_keyword_only() -> None:
         ({"host": ""}, "'host'"),
         ({"state_file": Path(".")}, "a directory"),
         ({"state_file": Path("/")}, "a directory"),
+        ({"base_path": "flowise"}, "base_path"),
+        ({"base_path": "/flo wise"}, "base_path"),
+        ({"base_path": "/a//b"}, "base_path"),
+        ({"base_path": "/api?x=1"}, "base_path"),
+        ({"reload": True}, "--fixtures"),
     ],
 )
 def test_bad_values_are_config_errors(values: dict[str, object], word: str) -> None:
@@ -147,3 +152,12 @@ def test_from_mapping_suggests_a_name() -> None:
     with pytest.raises(ConfigError, match="did you mean 'max_body'"):
         Config.from_mapping({"max_bdy": 1})
     assert Config.from_mapping({"port": 1}).port == 1
+
+
+def test_base_path_and_reload_from_env(tmp_path: Path) -> None:
+    fixtures = tmp_path / "f.yaml"
+    config = Config.from_env(
+        {"CREDKIT_BASE_PATH": "/flowise/", "CREDKIT_RELOAD": "1", "CREDKIT_FIXTURES": str(fixtures)}
+    )
+    assert config.base_path == "/flowise" and config.reload is True
+    assert Config(base_path="/").base_path == "" and Config().base_path == ""

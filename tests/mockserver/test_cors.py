@@ -169,3 +169,21 @@ def test_requests_without_an_origin_get_no_cors_headers(client: Client) -> None:
     assert response.status_code == 200
     assert not [name for name in response.headers if name.startswith("access-control-")]
     assert "vary" not in response.headers
+
+
+def test_a_preflight_may_ask_for_prefer(client: Client) -> None:
+    response = client.options(
+        CRED,
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization, content-type, prefer",
+        },
+    )
+    assert response.status_code == 204
+    assert "prefer" in response.headers["access-control-allow-headers"].lower()
+    chosen = client.put(
+        CRED, json={}, headers={**FULL, "Prefer": "code=404", "Origin": "http://localhost:5173"}
+    )
+    assert chosen.status_code == 404
+    assert chosen.headers["access-control-allow-origin"] == "http://localhost:5173"

@@ -72,6 +72,51 @@ def test_serve_reads_documented_env_vars(monkeypatch: pytest.MonkeyPatch) -> Non
     )
 
 
+def test_serve_base_path_and_reload_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[Config] = []
+    monkeypatch.setattr(mockserver, "run", seen.append)
+    fixtures = tmp_path / "f.yaml"
+    fixtures.write_text("credentials: []\n")
+    args = ["serve", "--base-path", "/flowise", "--reload", "--fixtures", str(fixtures)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert (seen[0].base_path, seen[0].reload, seen[0].fixtures) == ("/flowise", True, fixtures)
+    env = {
+        "CREDKIT_BASE_PATH": "/api-mock",
+        "CREDKIT_RELOAD": "true",
+        "CREDKIT_FIXTURES": str(fixtures),
+    }
+    result = CliRunner().invoke(cli, ["serve"], env=env, auto_envvar_prefix="CREDKIT")
+    assert result.exit_code == 0, result.output
+    assert (seen[1].base_path, seen[1].reload) == ("/api-mock", True)
+    refused = CliRunner().invoke(cli, ["serve", "--reload"])
+    assert refused.exit_code == 2 and "--fixtures" in refused.output
+
+
+def test_serve_help_says_the_flowise_profile_ignores_prefer() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert (
+        "'flowise-3.1' reproduces the real Flowise 3.1.4 server and, like it, ignores Prefer"
+        in text
+    )
+    assert "CREDKIT_BASE_PATH" in text and "CREDKIT_RELOAD" in text
+
+
+def test_banner_under_a_base_path_names_the_docs() -> None:
+    app = create_app(Config(secret_key="k", port=0, base_path="/flowise"))
+    text = banner("http://127.0.0.1:4321", app.state)
+    assert "listening on http://127.0.0.1:4321 (base path /flowise)" in text
+    assert (
+        "docs: http://127.0.0.1:4321/flowise/docs   (Try it out: Authorize with YOUR_API_KEY)"
+        in text
+    )
+    assert "curl -X PUT 'http://127.0.0.1:4321/flowise/api/v1/credentials/cred-789'" in text
+
+
 def test_serve_refuses_bad_options() -> None:
     result = CliRunner().invoke(cli, ["serve", "--port", "-1"])
     assert result.exit_code == 2 and "--port" in result.output

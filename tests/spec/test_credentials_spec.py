@@ -186,7 +186,8 @@ def test_links_chain_create_to_get_update_delete(spec: dict[str, Any]) -> None:
 
 
 def test_list_filter_is_repeatable(spec: dict[str, Any]) -> None:
-    (param,) = spec["paths"]["/api/v1/credentials"]["get"]["parameters"]
+    params = spec["paths"]["/api/v1/credentials"]["get"]["parameters"]
+    (param,) = [p for p in params if "$ref" not in p]
     assert param["name"] == "credentialName"
     assert param["schema"]["type"] == "array"
     assert param.get("explode", True) is True
@@ -219,3 +220,25 @@ def test_plain_data_obj_is_an_object_with_arbitrary_values(spec: dict[str, Any])
     for name in ("CredentialDetail", "UpdateCredentialRequest", "CreateCredentialRequest"):
         data = schemas[name]["properties"]["plainDataObj"]
         assert data["$ref"] == "#/components/schemas/CredentialData", name
+
+
+def test_every_operation_documents_the_prefer_header(spec: dict[str, Any]) -> None:
+    prefer = {"$ref": "#/components/parameters/Prefer"}
+    found = list(operations(spec))
+    assert len(found) == 8
+    for path, method, op in found:
+        assert prefer in op.get("parameters", []), f"{method.upper()} {path}"
+    parameter = spec["components"]["parameters"]["Prefer"]
+    where = (parameter["name"], parameter["in"], parameter["required"])
+    assert where == ("Prefer", "header", False)
+    # No example: schemathesis would send it to real servers in its examples phase.
+    assert "example" not in parameter and "examples" not in parameter
+
+
+def test_every_success_answer_has_a_named_example(spec: dict[str, Any]) -> None:
+    """What `Prefer: code=200` answers (and what the docs page shows)."""
+    for path, method, op in operations(spec):
+        for status, response in op["responses"].items():
+            if status.startswith("2"):
+                (content,) = response["content"].values()
+                assert content.get("examples"), f"{method.upper()} {path} {status}"

@@ -1,0 +1,143 @@
+"""`/docs`: an interactive reference of the served spec (Swagger UI), working offline.
+
+The page and its initializer are ours; Swagger UI's assets come from the `swagger-ui-bundle-v2`
+package (Swagger UI 5, which renders OpenAPI 3.1), installed with credkit — never from a CDN. The
+page loads the spec the mock serves (`openapi.json`, whose `servers` entry is the mock itself, so
+"Try it out" sends its requests to the mock), and asks nothing of the network: no validator
+badge, no tracking. Keys are typed into "Authorize"; the page holds none (the startup banner
+names the development key to use).
+
+`/` redirects to `/docs`. Under a base path (`--base-path /flowise`, a Starlette `Mount`) every
+URL of the page is built below it: `/flowise/docs`, `/flowise/docs/swagger-ui.css`,
+`/flowise/openapi.json`.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from pathlib import Path
+
+from starlette.types import Receive, Scope, Send
+
+from mockserver.documents import mount_root
+from mockserver.requests import route_path
+from mockserver.responses import Reply, error_reply, send_reply, shown
+from mockserver.state import AppState
+
+__all__ = ["ASSETS", "DocsPage", "OutsideBasePath", "assets_dir"]
+
+# The Swagger UI files the page uses, and their content types.
+ASSETS = {
+    "swagger-ui.css": b"text/css; charset=utf-8",
+    "swagger-ui-bundle.js": b"text/javascript; charset=utf-8",
+    "favicon-32x32.png": b"image/png",
+    "favicon-16x16.png": b"image/png",
+}
+
+INITIALIZER = b"""\
+// credkit: start Swagger UI on the spec this page was served with (no network beyond the mock).
+(function () {
+  var specUrl = document.currentScript.getAttribute("data-spec-url");
+  window.addEventListener("load", function () {
+    window.ui = SwaggerUIBundle({
+      url: specUrl,
+      dom_id: "#swagger-ui",
+      deepLinking: true,
+      validatorUrl: null,
+      displayRequestDuration: true,
+      presets: [SwaggerUIBundle.presets.apis],
+      layout: "BaseLayout",
+    });
+  });
+})();
+"""
+
+PAGE = """\
+<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>credkit mock: Flowise credentials API</title>
+  <link rel="stylesheet" href="{root}/docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="{root}/docs/favicon-32x32.png" sizes="32x32">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="{root}/docs/swagger-ui-bundle.js"></script>
+  <script src="{root}/docs/credkit-docs.js" data-spec-url="{root}/openapi.json"></script>
+</body>
+</html>
+"""
+
+HTML = b"text/html; charset=utf-8"
+JS = b"text/javascript; charset=utf-8"
+
+
+@cache
+def assets_dir() -> Path:
+    """Where the installed Swagger UI's files are."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    return Path(str(swagger_ui_path))
+
+
+@cache
+def _asset(name: str) -> bytes:
+    return (assets_dir() / name).read_bytes()
+
+
+class DocsPage:
+    """`/` (a redirect), `/docs` (the page) and `/docs/<asset>`; GET and HEAD only."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+
+    def answer(self, path: str, root: str) -> Reply:
+        if path in ("", "/"):
+            return Reply(307, b"", HTML, ((b"location", f"{root}/docs".encode()),))
+        if path == "/docs":
+            return Reply(200, PAGE.format(root=root).encode(), HTML)
+        name = path.removeprefix("/docs/")
+        if name == "credkit-docs.js":
+            return Reply(200, INITIALIZER, JS)
+        if name in ASSETS:
+            return Reply(200, _asset(name), ASSETS[name], ((b"cache-control", b"max-age=3600"),))
+        return error_reply(404, f"No docs asset {shown(name)!r}; the page is at {root}/docs.")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        path = route_path(scope)
+        if scope["method"] not in ("GET", "HEAD"):
+            reply = error_reply(405, "Method not allowed; allowed: GET.", ((b"allow", b"GET"),))
+        else:
+            reply = self.answer(path, mount_root(scope))
+        await send_reply(send, reply)
+        elapsed = (time.perf_counter() - started) * 1000
+        self.state.access_log.write(scope["method"], path, reply.status, elapsed)
+
+
+class OutsideBasePath:
+    """Under `--base-path`, every path outside it: `/` and the bare prefix redirect to the docs
+    page, anything else is a 404 in the error shape naming the base path."""
+
+    def __init__(self, state: AppState, base: str) -> None:
+        self.state = state
+        self.base = base
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        path: str = scope["path"]
+        if path in ("/", self.base) and scope["method"] in ("GET", "HEAD"):
+            reply = Reply(307, b"", HTML, ((b"location", f"{self.base}/docs".encode()),))
+        else:
+            reply = error_reply(
+                404,
+                f"No route {shown(path)}: this mock serves under the base path {self.base} "
+                f"(e.g. {self.base}/api/v1/credentials, {self.base}/docs).",
+            )
+        await send_reply(send, reply)
+        elapsed = (time.perf_counter() - started) * 1000
+        self.state.access_log.write(scope["method"], path, reply.status, elapsed)
