@@ -16,7 +16,7 @@ from credkit_core.resources import DEFAULT_FIXTURES
 from mockserver.app import create_app
 from mockserver.config import Config
 from mockserver.reload import FixturesWatcher
-from tests.hardening.live import running
+from tests.live import running
 from tests.mockserver.conftest import SECRET
 
 SECRET_VALUE = "sk-reload-secret-0000000000"
@@ -138,9 +138,7 @@ def test_credkit_serve_reload_end_to_end(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, server.output
             time.sleep(0.1)
         invalid_fixtures(path)
-        while "keeps its previous state" not in server.output:
-            assert time.monotonic() < deadline + 30, server.output
-            time.sleep(0.1)
+        server.wait_for_output("keeps its previous state", timeout=30)
         assert httpx.get(url, headers=headers).json()["name"] == "Edited while running"
         assert server.alive()
     assert SECRET_VALUE not in server.output
