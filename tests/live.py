@@ -87,6 +87,7 @@ def start(
     )
     log.close()
     server = LiveServer(proc, log_path)
+    base = args[args.index("--base-path") + 1].rstrip("/") if "--base-path" in args else ""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not server.alive():
@@ -98,7 +99,7 @@ def start(
                 server.url = f"http://127.0.0.1:{found.group(1)}"
         if server.url:
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(server.url + "/api/v1/ping", timeout=1).status_code == 200:
+                if httpx.get(server.url + base + "/api/v1/ping", timeout=1).status_code == 200:
                     return server
         time.sleep(0.02)
     server.kill()

@@ -9,8 +9,8 @@ import httpx
 import pytest
 import yaml
 
-from credkit_core.resources import DEFAULT_FIXTURES
-from mockserver.pytest_plugin import DEFAULT_KEYS, MockServer
+from credkit_core.resources import DEFAULT_FIXTURES, DEV_KEYS
+from mockserver.pytest_plugin import MockServer
 
 CRED = "/api/v1/credentials/cred-789"
 
@@ -105,7 +105,7 @@ def test_the_readme_lists_the_seeded_credentials_and_keys() -> None:
         (c["id"], c["name"], c["credentialName"], c["workspace"]) for c in fixtures["credentials"]
     ]
     assert [(i, n.strip(), t, w.strip()) for i, n, t, w in rows] == seeded
-    for role, key in DEFAULT_KEYS.items():
+    for role, key in DEV_KEYS.items():
         assert f"`{role}` (`{key}`" in section
     for helper in ("base_url", "keys", "headers(", "state", "reset()", "credkit_mock_config"):
         assert f"`{helper}" in section
