@@ -1,7 +1,8 @@
 """`/docs` in a real headless Chromium (Debian's `chromium` + `chromium-driver`, driven by
 Selenium; the `chromium` fixture of tests/browser.py): the page renders the spec from the mock
 alone, "Authorize" takes the development key, and "Try it out" on Update Credential sends a PUT
-that changes the mock's state — also under a base path. On failure a screenshot is saved and its path is in the failure message.
+that changes the mock's state — also under a base path. On failure a screenshot is saved and its
+path is in the failure message.
 """
 
 from __future__ import annotations
