@@ -43,6 +43,7 @@ _CHECK_MODULES = (
     "contracts.errors",
     "contracts.order",
     "contracts.schema_checks",
+    "contracts.model.check",
 )
 
 

@@ -1,0 +1,346 @@
+"""The stateful, generated, differential test: a hypothesis state machine that sends each
+generated request to the server under test *and* asks the model, and compares after every step.
+
+Every step goes through the suite's client (`Api`): the run's keys, its id guard (only the
+run's own credentials and `credkit-absent-...` ids), `credkit-verify-<run>-` names, 429s waited
+out, every exchange shown to the passive checks. A divergence raises `Divergence` with the
+steps so far; hypothesis then shrinks the sequence to the shortest that still shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+from contracts.client import CREDENTIALS, Exchange
+from contracts.context import CheckContext
+from contracts.model.contract import BODY_LIMIT, TypeInputs
+from contracts.model.equivalence import Judge, Timing
+from contracts.model.inputs import (
+    AUTHS,
+    JSON_TYPES,
+    NOT_JSON_TYPES,
+    MaskedUrl,
+    Secret,
+    SecretUrl,
+    auths,
+    create_data,
+    malformed,
+    name_suffixes,
+    update_bodies,
+)
+from contracts.model.state import Call, ContractModel, Expected
+from contracts.safety import absent_id, run_name
+
+__all__ = ["Divergence", "Session", "Step", "machine_for"]
+
+
+@dataclass
+class Step:
+    """One request of a generated sequence, the model's expectation and what was wrong."""
+
+    rule: str
+    exchange: Exchange
+    expected: Expected | None  # None: not judged (a 429 that outlasted the retries, cleanup)
+    problems: list[str] = field(default_factory=list)
+
+
+class Divergence(Exception):
+    """The server's answer differs from the model's at the last of `steps`."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        super().__init__("; ".join(steps[-1].problems))
+        self.steps = steps
+
+
+@dataclass
+class Session:
+    """What lasts across the generated sequences of one run."""
+
+    ctx: CheckContext
+    types: dict[str, TypeInputs]
+    others: dict[str, list[str]]  # per type: its declared inputs that hold no secret
+    judge: Judge
+    counter: int = 0
+    sequences: int = 0
+    requests: int = 0
+    out_of_time: Callable[[], bool] = lambda: False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    shortest: Divergence | None = None  # kept for a flaky failure (hypothesis cannot replay it)
+
+    def diverged(self, steps: list[Step]) -> Divergence:
+        found = Divergence(steps)
+        if self.shortest is None or len(steps) < len(self.shortest.steps):
+            self.shortest = found
+        return found
+
+    def name(self, suffix: str) -> str:
+        with self.lock:
+            self.counter += 1
+            return run_name(self.ctx.run_id, f"m{self.counter}-") + suffix
+
+    def materialize(self, value: Any) -> Any:
+        """Placeholders made real: fresh secrets (registered for scanning and scrubbing)."""
+        if isinstance(value, Secret):
+            return self.ctx.new_secret()
+        if isinstance(value, SecretUrl):
+            url, password = self.ctx.new_url()
+            return url if value.user else url.replace("credkit-user:", ":", 1)
+        if isinstance(value, MaskedUrl):
+            return value.text()
+        if isinstance(value, dict):
+            return {k: self.materialize(v) for k, v in value.items()}
+        return value
+
+
+def _broken(how: str, body: dict[str, Any]) -> tuple[bytes | None, str | None]:
+    """`body` broken as `how` says: the raw bytes and the Content-Type to send them with."""
+    text = json.dumps(body, ensure_ascii=False)
+    raw: dict[str, bytes | None] = {
+        "no-body": None,
+        "whitespace-body": b"  \n\t ",
+        "null-body": b"null",
+        "array-body": f"[{text}]".encode(),
+        "string-body": json.dumps(text).encode(),
+        "truncated": text[:-1].encode(),
+        "not-utf8": text[:-1].encode() + b', "x": "\xff\xfe"}',
+        "overflowing-number": text[:-1].encode() + b', "plainDataObj": {"n": 1e999}}',
+        "nan-literal": text[:-1].encode() + b', "plainDataObj": {"n": NaN}}',
+        "unknown-field": json.dumps({**body, "id": "x"}, ensure_ascii=False).encode(),
+        "empty-name": json.dumps({**body, "name": ""}, ensure_ascii=False).encode(),
+        "null-name": json.dumps({**body, "name": None}, ensure_ascii=False).encode(),
+        "number-name": json.dumps({**body, "name": 7}, ensure_ascii=False).encode(),
+        "null-data": json.dumps({**body, "plainDataObj": None}, ensure_ascii=False).encode(),
+        "array-data": json.dumps({**body, "plainDataObj": [1]}, ensure_ascii=False).encode(),
+        "oversized": json.dumps({**body, "plainDataObj": {"pad": "x" * BODY_LIMIT}}).encode(),
+    }
+    return raw[how], "application/json"
+
+
+def machine_for(session: Session) -> type[RuleBasedStateMachine]:
+    """The state machine class for one run (its rules close over `session`)."""
+    ctx = session.ctx
+    config = ctx.config
+    roles = {r for r in ("full", "readonly", "foreign") if config.key_for(r)}
+    kinds = st.sampled_from(sorted(session.types))
+    any_auth = auths(roles)
+    own_auth = auths(roles - {"foreign"})  # never create in another workspace
+    suffixes = name_suffixes()
+
+    class ModelMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            keys = {r: config.key_for(r) or "" for r in ("full", "readonly", "foreign")}
+            self.model = ContractModel(keys, session.types)
+            self.steps: list[Step] = []
+            session.sequences += 1
+
+        # ---- sending and judging -------------------------------------------------------
+        def send(
+            self,
+            rule_name: str,
+            method: str,
+            path: str,
+            auth: str,
+            *,
+            body: Any = None,
+            raw: bytes | None = None,
+            content_type: str | None = None,
+            query: tuple[str, ...] = (),
+            judged: bool = True,
+        ) -> Step:
+            role, scheme, change = AUTHS[auth]
+            key = config.key_for(role) if role else None
+            if change == "near" and key:
+                key += "0"
+            elif change == "empty":
+                key = ""
+            header = f"{scheme} {key}".strip() if key is not None else None
+            if body is not None:
+                raw = json.dumps(body, ensure_ascii=False).encode()
+            full_path = path + ("?" + urlencode([("credentialName", q) for q in query]) if query else "")
+            call = Call(method, path, query, header, content_type, raw)
+            self.model.step = len(self.steps) + 1
+            expected = self.model.expect(call) if judged else None
+            sent = datetime.now(UTC)
+            exchange = ctx.api.request(
+                method,
+                full_path,
+                role=role if change == "" else None,
+                key=key if change else None,
+                scheme=scheme,
+                content=raw,
+                content_type=content_type,
+            )
+            received = datetime.now(UTC)
+            session.requests += 1
+            if isinstance(body, dict):
+                exchange.request_body, exchange.request_raw = body, None
+            step = Step(rule_name, exchange, expected)
+            self.steps.append(step)
+            if expected is None or exchange.status == 429:
+                step.expected = None  # never judged: the client's retries ran out
+                return step
+            step.problems = session.judge(self.model, expected, exchange, Timing(sent, received))
+            if step.problems:
+                raise session.diverged(list(self.steps))
+            self.model.commit(expected, exchange.status, exchange.body)
+            if expected.kind == "created" and exchange.status == 200 and isinstance(body, dict):
+                ctx.tracker.add(str(exchange.body["id"]), "full", body=body)
+            if expected.kind in ("created", "updated") and exchange.status == 200:
+                # a read after every write: what was stored, as a client sees it
+                written = str(exchange.body["id"]) if expected.kind == "created" else path
+                item = written if written.startswith(CREDENTIALS) else f"{CREDENTIALS}/{written}"
+                self.send(f"{rule_name} (read back)", "GET", item, "full")
+            return step
+
+        def targets(self) -> list[str]:
+            return list(self.model.credentials) or [absent_id()]
+
+        def target(self, data: st.DataObject) -> str:
+            """Mostly a credential of the sequence (live or deleted), sometimes an absent id."""
+            ids = self.targets()
+            pick = data.draw(st.integers(0, len(ids) + len(ids) // 4), "id")
+            return ids[pick] if pick < len(ids) else absent_id()
+
+        def draw_update(self, data: st.DataObject, credential_id: str) -> dict[str, Any]:
+            found = self.model.credentials.get(credential_id)
+            kind = found.kind.name if found else data.draw(kinds, "type")
+            names = suffixes.map(session.name)
+            drawn = data.draw(update_bodies(session.types[kind], session.others[kind], names))
+            return session.materialize(drawn)  # type: ignore[no-any-return]
+
+        # ---- the rules ------------------------------------------------------------------
+        @initialize(kind=kinds, suffix=suffixes, data=st.data())
+        def start(self, kind: str, suffix: str, data: st.DataObject) -> None:
+            """Every sequence starts with a credential to work on."""
+            self.create(kind, suffix, data, "full", JSON_TYPES[0])
+
+        @rule(kind=kinds, suffix=suffixes, data=st.data(), auth=own_auth, ct=st.sampled_from(JSON_TYPES))
+        def create(self, kind: str, suffix: str, data: st.DataObject, auth: str, ct: str) -> None:
+            plain = data.draw(create_data(session.types[kind], session.others[kind]), "data")
+            body = {"name": session.name(suffix), "credentialName": kind,
+                    "plainDataObj": session.materialize(plain)}  # fmt: skip
+            self.send("create", "POST", CREDENTIALS, auth, body=body, content_type=ct)
+
+        @rule(kind=st.one_of(kinds, st.just("noSuchCredentialType")), how=malformed(), auth=own_auth)
+        def create_malformed(self, kind: str, how: str, auth: str) -> None:
+            body = {"name": session.name("bad"), "credentialName": kind,
+                    "plainDataObj": {"k": "v", "password": session.ctx.new_secret()}}  # fmt: skip
+            raw, ct = _broken(how, body)
+            self.send("create_malformed", "POST", CREDENTIALS, auth, raw=raw, content_type=ct)
+
+        @rule(data=st.data(), auth=any_auth, ct=st.sampled_from(JSON_TYPES), dup=st.booleans())
+        def update(self, data: st.DataObject, auth: str, ct: str, dup: bool) -> None:
+            credential_id = self.target(data)
+            body = self.draw_update(data, credential_id)
+            path = f"{CREDENTIALS}/{credential_id}"
+            if dup and body:  # a duplicate key before the real one: the last one wins
+                decoy = json.dumps({"name": session.name("decoy")}, ensure_ascii=False)[:-1]
+                raw = (decoy + ", " + json.dumps(body, ensure_ascii=False)[1:]).encode()
+                step = self.send("update", "PUT", path, auth, raw=raw, content_type=ct)
+                step.exchange.request_body, step.exchange.request_raw = None, raw
+                return
+            self.send("update", "PUT", path, auth, body=body, content_type=ct)
+
+        @rule(data=st.data(), how=malformed(), auth=any_auth)
+        def update_malformed(self, data: st.DataObject, how: str, auth: str) -> None:
+            credential_id = self.target(data)
+            body = self.draw_update(data, credential_id) or {"name": session.name("x")}
+            raw, ct = _broken(how, body)
+            self.send("update_malformed", "PUT", f"{CREDENTIALS}/{credential_id}", auth,
+                      raw=raw, content_type=ct)  # fmt: skip
+
+        @rule(data=st.data(), auth=any_auth, ct=st.sampled_from(NOT_JSON_TYPES))
+        def update_not_json(self, data: st.DataObject, auth: str, ct: str | None) -> None:
+            credential_id = self.target(data)
+            body = self.draw_update(data, credential_id)
+            raw = json.dumps(body, ensure_ascii=False).encode()
+            self.send("update_not_json", "PUT", f"{CREDENTIALS}/{credential_id}", auth,
+                      raw=raw, content_type=ct)  # fmt: skip
+
+        @rule(data=st.data(), auth=any_auth)
+        def read(self, data: st.DataObject, auth: str) -> None:
+            self.send("read", "GET", f"{CREDENTIALS}/{self.target(data)}", auth)
+
+        @rule(data=st.data(), auth=any_auth)
+        def list_(self, data: st.DataObject, auth: str) -> None:
+            used = sorted({c.kind.name for c in self.model.credentials.values()} | {"noSuchType"})
+            filters = data.draw(st.lists(st.sampled_from(used), max_size=3), "filters")
+            self.send("list", "GET", CREDENTIALS, auth, query=tuple(filters))
+
+        @rule(data=st.data(), auth=any_auth)
+        def delete(self, data: st.DataObject, auth: str) -> None:
+            self.send("delete", "DELETE", f"{CREDENTIALS}/{self.target(data)}", auth)
+
+        @rule(data=st.data(), auth=any_auth,
+              where=st.sampled_from([("PATCH", "item"), ("POST", "item"), ("PUT", "collection"),
+                                     ("DELETE", "collection")]))  # fmt: skip
+        def wrong_method(self, data: st.DataObject, auth: str, where: tuple[str, str]) -> None:
+            method, target = where
+            path = CREDENTIALS if target == "collection" else f"{CREDENTIALS}/{self.target(data)}"
+            self.send("wrong_method", method, path, auth)
+
+        @rule(data=st.data(), suffix=suffixes)
+        def race(self, data: st.DataObject, suffix: str) -> None:
+            """A rename racing a data update of one credential: both apply, whatever the order."""
+            live = [c.id for c in self.model.live()]
+            if not live:
+                return
+            found = self.model.credentials[data.draw(st.sampled_from(live), "id")]
+            drawn = data.draw(update_bodies(found.kind, session.others[found.kind.name], st.nothing()))
+            patch = session.materialize(drawn).get("plainDataObj") or {"raced": True}
+            bodies = [{"name": session.name(suffix)}, {"plainDataObj": patch}]
+            self.raced(found.id, bodies)
+
+        def raced(self, credential_id: str, bodies: list[dict[str, Any]]) -> None:
+            found = self.model.credentials[credential_id]
+            after = self.model.concurrent(found, bodies)
+            barrier = threading.Barrier(len(bodies))
+            path = f"{CREDENTIALS}/{credential_id}"
+
+            def one(body: dict[str, Any]) -> Exchange:
+                barrier.wait(timeout=config.timeout)
+                return ctx.api.request("PUT", path, json_body=body)
+
+            with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+                answers = list(pool.map(one, bodies))
+            latest = found.updated
+            for exchange in answers:
+                step = Step("race", exchange, Expected(frozenset({200}), "both racing PUTs apply", "updated"))
+                self.steps.append(step)
+                if exchange.status == 429:
+                    continue
+                if exchange.status != 200:
+                    step.problems = [f"answered {exchange.status}; the model expects 200: "
+                                     "a PUT racing another applies"]  # fmt: skip
+                    raise session.diverged(list(self.steps))
+                from contracts.model.contract import parse_date
+
+                moment = parse_date(exchange.body.get("updatedDate")) if isinstance(exchange.body, dict) else None
+                latest = max(filter(None, [latest, moment]), default=None)
+            if any(a.status == 429 for a in answers):
+                self.model.credentials.pop(credential_id)  # state unknown: stop using it
+                return
+            after.updated = latest
+            self.model.credentials[credential_id] = after
+            self.send("race", "GET", path, "full")
+
+        def teardown(self) -> None:
+            for found in self.model.live():
+                try:
+                    ctx.api.request("DELETE", f"{CREDENTIALS}/{found.id}")
+                except Exception:  # cleanup at the end of the run tries again
+                    continue
+
+    ModelMachine.__name__ = "ModelMachine"
+    return ModelMachine

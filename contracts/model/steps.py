@@ -1,0 +1,78 @@
+"""A divergence as a person can act on it: numbered `curl` steps (keys as `$API_KEY`, data
+values masked, ids the sequence created as `$CRED_<n>`) with the model's expected answer beside
+the server's."""
+
+from __future__ import annotations
+
+from contracts.checks import Finding
+from contracts.context import CheckContext, describe
+from contracts.model.machine import Step
+from contracts.safety import curl
+
+__all__ = ["finding", "reproduction"]
+
+_PLACEHOLDER = "CREDKIT_URL_PLACEHOLDER"
+
+
+def _expectation(step: Step) -> str:
+    if step.expected is None:
+        return "not judged (rate-limited)"
+    wanted = " or ".join(str(s) for s in sorted(step.expected.statuses))
+    return f"the model expects {wanted} ({step.expected.why})"
+
+
+def reproduction(ctx: CheckContext, steps: list[Step]) -> str:
+    """The steps as commands, each under a comment saying what the model and server answered."""
+    names: dict[str, str] = {}
+    lines: list[str] = []
+    for number, step in enumerate(steps, 1):
+        exchange = step.exchange
+        url = exchange.url
+        for credential_id, variable in names.items():
+            url = url.replace(f"/{credential_id}", f"/${variable}")
+        command = curl(
+            exchange.method,
+            _PLACEHOLDER,
+            role=exchange.role,
+            scheme=exchange.scheme,
+            body=exchange.request_body,
+            raw_body=exchange.request_raw,
+            content_type=exchange.content_type,
+            headers=exchange.extra_headers,
+            insecure=exchange.insecure,
+        )
+        quoted = url.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
+        command = command.replace(_PLACEHOLDER, f'"{quoted}"')
+        answered = f"answered {exchange.status}"
+        if step.problems:
+            answered += ": " + "; ".join(step.problems)
+        lines.append(f"# {number}. {step.rule}: {_expectation(step)}; the server {answered}")
+        body = exchange.body
+        if (
+            exchange.method == "POST"
+            and exchange.status == 200
+            and isinstance(body, dict)
+            and isinstance(body.get("id"), str)
+        ):
+            variable = f"CRED_{len(names) + 1}"
+            names[body["id"]] = variable
+            command = f"{variable}=$({command.replace('curl ', 'curl -s ', 1)} | jq -r .id)"
+        lines.append(command)
+    return ctx.redactor("\n".join(lines))
+
+
+def finding(ctx: CheckContext, check: str, requirement: str, steps: list[Step]) -> Finding:
+    last = steps[-1]
+    earlier = len(steps) - 1
+    observed = (
+        f"{'; '.join(last.problems)} — after {earlier} earlier step(s) "
+        f"(rule {last.rule!r}); the server: {describe(last.exchange, ctx.redactor)}"
+    )
+    return Finding(
+        check=check,
+        operation=last.exchange.operation,
+        requirement=ctx.redactor(f"{requirement} Here: {_expectation(last)}."),
+        observed=ctx.redactor(observed),
+        curl=reproduction(ctx, steps),
+        status=last.exchange.status,
+    )
