@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from contracts.client import Exchange
-from contracts.model.contract import parse_date, redacted
+from contracts.model.contract import is_json_media_type, parse_date, redacted
 from contracts.model.state import ContractModel, Expected, Stored
 from contracts.secrets import find_leaks
 
@@ -53,6 +53,8 @@ class Judge:
             wanted = " or ".join(str(s) for s in sorted(expected.statuses))
             return [f"answered {exchange.status}; the model expects {wanted}: {expected.why}"]
         problems = [f"{p} (secret leak)" for p in find_leaks(exchange, self.secrets)]
+        if not is_json_media_type(exchange.headers.get("content-type")):
+            problems.append("the answer's Content-Type is application/json")
         body = exchange.body
         if exchange.status != 200:
             problems += _error_shape(exchange)

@@ -201,7 +201,13 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
                 written = str(exchange.body["id"]) if expected.kind == "created" else path
                 item = written if written.startswith(CREDENTIALS) else f"{CREDENTIALS}/{written}"
                 self.send(f"{rule_name} (read back)", "GET", item, "full")
+            elif method in ("PUT", "DELETE") and self.live_path(path):
+                # a rejected request changes nothing
+                self.send(f"{rule_name} (read back)", "GET", path, "full")
             return step
+
+        def live_path(self, path: str) -> bool:
+            return any(path == f"{CREDENTIALS}/{c.id}" for c in self.model.live())
 
         def targets(self) -> list[str]:
             return list(self.model.credentials) or [absent_id()]
@@ -289,6 +295,20 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             method, target = where
             path = CREDENTIALS if target == "collection" else f"{CREDENTIALS}/{self.target(data)}"
             self.send("wrong_method", method, path, auth)
+
+        @rule(data=st.data(), rename=st.booleans(), suffix=suffixes)
+        def echo(self, data: st.DataObject, rename: bool, suffix: str) -> None:
+            """Read a credential and send what was read back (markers, masked urls and all),
+            perhaps with a new name: nothing may be lost."""
+            live = [c.id for c in self.model.live()]
+            if not live:
+                return
+            path = f"{CREDENTIALS}/{data.draw(st.sampled_from(live), 'id')}"
+            shown = self.send("echo", "GET", path, "full").exchange.body
+            body: dict[str, Any] = {"plainDataObj": shown.get("plainDataObj")}
+            if rename:
+                body["name"] = session.name(suffix)
+            self.send("echo", "PUT", path, "full", body=body, content_type=JSON_TYPES[0])
 
         @rule(data=st.data(), suffix=suffixes)
         def race(self, data: st.DataObject, suffix: str) -> None:
