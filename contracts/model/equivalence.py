@@ -97,7 +97,7 @@ class Judge:
     def _stored(self, encrypted: str, want: Stored) -> list[str]:
         if not self.secret_key:
             return []
-        from contracts.crypto import decrypt_json
+        from credkit_core.crypto import decrypt_json
 
         try:
             data = decrypt_json(encrypted, self.secret_key)

@@ -128,12 +128,13 @@ def name_suffixes() -> st.SearchStrategy[str]:
 
 
 def _declared(kind: TypeInputs, others: list[str], *, update: bool) -> st.SearchStrategy[Any]:
+    """A create holds every password input (mostly a fresh secret); an update sends back any
+    subset of them as the marker, and perhaps new values for the rest."""
+    required: dict[str, st.SearchStrategy[Any]] = {}
     parts: dict[str, st.SearchStrategy[Any]] = {}
+    secret_or_not = st.one_of(st.just(Secret()), st.just(Secret()), st.just(""), st.none(), values())
     for key in sorted(kind.passwords):
-        options = [st.just(Secret()), st.just(""), st.none(), values()]
-        if update:
-            options = [st.just(MARKER), st.just(MARKER), *options]
-        parts[key] = st.one_of(*options)
+        (parts if update else required)[key] = secret_or_not
     for key in sorted(kind.urls):
         options = [
             st.builds(SecretUrl, st.booleans()),
@@ -151,7 +152,14 @@ def _declared(kind: TypeInputs, others: list[str], *, update: bool) -> st.Search
         parts[key] = st.one_of(*options)
     for key in others:
         parts[key] = values()
-    return st.fixed_dictionaries({}, optional=parts)
+    if not required and not update and parts:  # a created credential holds something to lose
+        first = next(iter(parts))
+        required[first] = parts.pop(first)
+    drawn = st.fixed_dictionaries(required, optional=parts)
+    if not update or not kind.passwords:
+        return drawn
+    markers = st.sets(st.sampled_from(sorted(kind.passwords)))
+    return st.builds(lambda d, m: {**d, **dict.fromkeys(m, MARKER)}, drawn, markers)
 
 
 def create_data(kind: TypeInputs, others: list[str]) -> st.SearchStrategy[dict[str, Any]]:

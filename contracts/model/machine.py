@@ -288,6 +288,43 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
         def delete(self, data: st.DataObject, auth: str) -> None:
             self.send("delete", "DELETE", f"{CREDENTIALS}/{self.target(data)}", auth)
 
+        @rule(data=st.data(), then=st.sampled_from(["read", "update", "delete", "list"]),
+              auth=any_auth)  # fmt: skip
+        def after_delete(self, data: st.DataObject, then: str, auth: str) -> None:
+            """Delete a credential, then use it again: it is gone for good."""
+            live = [c.id for c in self.model.live()]
+            if not live:
+                return
+            path = f"{CREDENTIALS}/{data.draw(st.sampled_from(live), 'id')}"
+            self.send("after_delete", "DELETE", path, "full")
+            if then == "list":
+                self.send("after_delete", "GET", CREDENTIALS, auth)
+            elif then == "update":
+                body = self.draw_update(data, path.rsplit("/", 1)[-1])
+                self.send("after_delete", "PUT", path, auth, body=body, content_type=JSON_TYPES[0])
+            else:
+                self.send("after_delete", "GET" if then == "read" else "DELETE", path, auth)
+
+        @rule(data=st.data(), op=st.sampled_from(["list", "read", "update", "delete"]))
+        def other_workspace(self, data: st.DataObject, op: str) -> None:
+            """The foreign key (another workspace) sees none of ours, filtered or not, and
+            changes nothing; a read with the full key follows a write."""
+            live = [c for c in self.model.live()]
+            if "foreign" not in roles or not live:
+                return
+            found = live[data.draw(st.integers(0, len(live) - 1), "which")]
+            path = f"{CREDENTIALS}/{found.id}"
+            if op == "list":
+                kinds_ = sorted({c.kind.name for c in live})
+                filters = data.draw(st.lists(st.sampled_from(kinds_), max_size=3), "filters")
+                self.send("other_workspace", "GET", CREDENTIALS, "foreign", query=tuple(filters))
+            elif op == "update":
+                body = self.draw_update(data, found.id)
+                self.send("other_workspace", "PUT", path, "foreign", body=body,
+                          content_type=JSON_TYPES[0])  # fmt: skip
+            else:
+                self.send("other_workspace", "GET" if op == "read" else "DELETE", path, "foreign")
+
         @rule(data=st.data(), auth=any_auth,
               where=st.sampled_from([("PATCH", "item"), ("POST", "item"), ("PUT", "collection"),
                                      ("DELETE", "collection")]))  # fmt: skip
