@@ -22,6 +22,7 @@ from contracts.safety import IdTracker, Made, curl
 __all__ = ["Api", "Exchange", "RateLimiter", "SafetyError", "Unreachable"]
 
 CREDENTIALS = "/api/v1/credentials"
+RETRIES = 6  # a 429 is waited out and retried this many times before it is shown
 
 
 class SafetyError(RuntimeError):
@@ -113,11 +114,13 @@ def template(path: str) -> str:
 _NO_BODY = object()
 
 
-def _retry_after(value: str | None) -> float:
+def _retry_after(value: str | None, attempt: int = 0) -> float:
+    """Seconds to wait before retrying a 429: its `Retry-After` (0.1-10 s), or without one
+    0.25 s doubling with each attempt."""
     try:
-        return min(10.0, max(0.1, float(value))) if value else 1.0
+        return min(10.0, max(0.1, float(value))) if value else min(10.0, 0.25 * 2**attempt)
     except ValueError:
-        return 1.0
+        return min(10.0, 0.25 * 2**attempt)
 
 
 class Api:
@@ -159,9 +162,9 @@ class Api:
     def _send(
         self, method: str, path: str, content: bytes | None, headers: dict[str, str]
     ) -> httpx.Response:
-        """Send, waiting out a 429 (Retry-After, at most 10 s, three times): a rate limiter in
+        """Send, waiting out a 429 (Retry-After, at most 10 s, RETRIES times): a rate limiter in
         front of the server is not the server's contract."""
-        for attempt in range(4):
+        for attempt in range(RETRIES + 1):
             self.limiter.wait()
             try:
                 response = self._client.request(
@@ -171,9 +174,9 @@ class Api:
                 raise Unreachable(
                     f"{method} {self.url(path)}: {type(exc).__name__}: {exc}"
                 ) from exc
-            if response.status_code != 429 or attempt == 3:
+            if response.status_code != 429 or attempt == RETRIES:
                 return response
-            time.sleep(_retry_after(response.headers.get("retry-after")))
+            time.sleep(_retry_after(response.headers.get("retry-after"), attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def request(

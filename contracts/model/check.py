@@ -25,7 +25,7 @@ REQ_MODEL = (
     "Generated sequences of requests (every role, body shape, marker and lifecycle step) get "
     "the answers the contract's executable model gives."
 )
-EXAMPLES_PER_MAX_EXAMPLE = 6
+EXAMPLES_PER_MAX_EXAMPLE = 12
 STEPS = 15
 SHRINK_SECONDS = 30
 

@@ -22,6 +22,7 @@ __all__ = [
     "Secret",
     "SecretUrl",
     "auths",
+    "auths_for",
     "create_data",
     "malformed",
     "name_suffixes",
@@ -82,10 +83,15 @@ JSON_TYPES = (
 NOT_JSON_TYPES = (None, "text/plain", "application/x-www-form-urlencoded", "application/jsonx")
 
 
+def auths_for(available: set[str]) -> list[str]:
+    """The Authorization variants the run has keys for."""
+    return [n for n, (role, _, _) in AUTHS.items() if role is None or role in available]
+
+
 def auths(available: set[str]) -> st.SearchStrategy[str]:
-    """Mostly the full key, often every other variant the run has keys for."""
-    usable = [n for n, (role, _, _) in AUTHS.items() if role is None or role in available]
-    return st.sampled_from(["full"] * len(usable) + usable)
+    """Mostly the full key (so sequences get somewhere), sometimes every other variant."""
+    usable = auths_for(available)
+    return st.sampled_from(["full"] * 3 * len(usable) + usable)
 
 
 _PLAIN = st.one_of(

@@ -33,6 +33,7 @@ from contracts.model.inputs import (
     Secret,
     SecretUrl,
     auths,
+    auths_for,
     create_data,
     malformed,
     name_suffixes,
@@ -134,6 +135,9 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
     kinds = st.sampled_from(sorted(session.types))
     any_auth = auths(roles)
     own_auth = auths(roles - {"foreign"})  # never create in another workspace
+    others_ = [a for a in auths_for(roles) if a != "full"]
+    keyed = [a for a in ("readonly", "foreign") if a in others_]
+    other_auth = st.sampled_from(keyed * 3 + others_)  # the other keys often, every variant
     suffixes = name_suffixes()
 
     class ModelMachine(RuleBasedStateMachine):
@@ -305,25 +309,26 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             else:
                 self.send("after_delete", "GET" if then == "read" else "DELETE", path, auth)
 
-        @rule(data=st.data(), op=st.sampled_from(["list", "read", "update", "delete"]))
-        def other_workspace(self, data: st.DataObject, op: str) -> None:
-            """The foreign key (another workspace) sees none of ours, filtered or not, and
-            changes nothing; a read with the full key follows a write."""
-            live = [c for c in self.model.live()]
-            if "foreign" not in roles or not live:
+        @rule(data=st.data(), op=st.sampled_from(["list", "read", "update", "delete"]),
+              auth=other_auth)  # fmt: skip
+        def as_role(self, data: st.DataObject, op: str, auth: str) -> None:
+            """Every other role (view-only, another workspace, no key, a near-miss key, other
+            schemes, case variants of Bearer) on every operation on a live credential; a read
+            with the full key follows a refused write."""
+            live = self.model.live()
+            if not live:
                 return
             found = live[data.draw(st.integers(0, len(live) - 1), "which")]
             path = f"{CREDENTIALS}/{found.id}"
             if op == "list":
-                kinds_ = sorted({c.kind.name for c in live})
+                kinds_ = sorted({c.kind.name for c in live} | {"noSuchType"})
                 filters = data.draw(st.lists(st.sampled_from(kinds_), max_size=3), "filters")
-                self.send("other_workspace", "GET", CREDENTIALS, "foreign", query=tuple(filters))
+                self.send("as_role", "GET", CREDENTIALS, auth, query=tuple(filters))
             elif op == "update":
                 body = self.draw_update(data, found.id)
-                self.send("other_workspace", "PUT", path, "foreign", body=body,
-                          content_type=JSON_TYPES[0])  # fmt: skip
+                self.send("as_role", "PUT", path, auth, body=body, content_type=JSON_TYPES[0])
             else:
-                self.send("other_workspace", "GET" if op == "read" else "DELETE", path, "foreign")
+                self.send("as_role", "GET" if op == "read" else "DELETE", path, auth)
 
         @rule(data=st.data(), auth=any_auth,
               where=st.sampled_from([("PATCH", "item"), ("POST", "item"), ("PUT", "collection"),

@@ -18,7 +18,7 @@ def _expectation(step: Step) -> str:
     if step.expected is None:
         return "not judged (rate-limited)"
     wanted = " or ".join(str(s) for s in sorted(step.expected.statuses))
-    return f"the model expects {wanted} ({step.expected.why})"
+    return f"{wanted} ({step.expected.why})"
 
 
 def reproduction(ctx: CheckContext, steps: list[Step]) -> str:
@@ -43,10 +43,11 @@ def reproduction(ctx: CheckContext, steps: list[Step]) -> str:
         )
         quoted = url.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
         command = command.replace(_PLACEHOLDER, f'"{quoted}"')
-        answered = f"answered {exchange.status}"
-        if step.problems:
-            answered += ": " + "; ".join(step.problems)
-        lines.append(f"# {number}. {step.rule}: {_expectation(step)}; the server {answered}")
+        answered = f"{exchange.status}"
+        problems = [p for p in step.problems if not p.startswith("answered ")]
+        if problems:
+            answered += " — " + "; ".join(problems)
+        lines.append(f"# {number}. {step.rule} | model: {_expectation(step)} | server: {answered}")
         body = exchange.body
         if (
             exchange.method == "POST"
@@ -71,7 +72,7 @@ def finding(ctx: CheckContext, check: str, requirement: str, steps: list[Step]) 
     return Finding(
         check=check,
         operation=last.exchange.operation,
-        requirement=ctx.redactor(f"{requirement} Here: {_expectation(last)}."),
+        requirement=ctx.redactor(f"{requirement} Here the model expects {_expectation(last)}."),
         observed=ctx.redactor(observed),
         curl=reproduction(ctx, steps),
         status=last.exchange.status,

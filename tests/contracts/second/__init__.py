@@ -1,0 +1,1 @@
+"""A second, independent, correct implementation of the credentials contract (see `app`)."""
