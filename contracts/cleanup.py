@@ -7,7 +7,9 @@ from contracts.client import CREDENTIALS
 from contracts.context import CheckContext
 from contracts.safety import run_name
 
-__all__ = ["cleanup"]
+__all__ = ["CLEANUP_CHECK", "cleanup"]
+
+CLEANUP_CHECK = "cleanup"
 
 
 def _named_by_this_run(ctx: CheckContext) -> list[str]:
@@ -43,6 +45,15 @@ def cleanup(ctx: CheckContext) -> list[str]:
             ctx.tracker.deleted(credential_id)
         elif exchange.status != 200:
             leftovers.append(credential_id)
-    # a DELETE that answers 200 and deletes nothing: whatever is still listed is left behind
+    # a DELETE that answers 200 and deletes nothing: whatever is still listed is left behind,
+    # and a contract violation (exit 1 with a finding, not "could not complete")
     still = [i for i in _named_by_this_run(ctx) if i not in leftovers]
+    ctx.check_name, ctx.findings = CLEANUP_CHECK, []
+    for credential_id in still:
+        ctx.fail(
+            "DELETE /api/v1/credentials/{id} answering 200 deletes the credential: it is not "
+            "listed afterwards",
+            f"credential {credential_id} answered 200 to DELETE and is still listed",
+            operation="DELETE /api/v1/credentials/{id}",
+        )
     return leftovers + still

@@ -19,7 +19,7 @@ import httpx
 from contracts.config import VerifyConfig
 from contracts.safety import IdTracker, Made, curl
 
-__all__ = ["Api", "Exchange", "RateLimiter", "SafetyError", "Unreachable"]
+__all__ = ["RETRIES", "Api", "Exchange", "RateLimiter", "SafetyError", "Unreachable", "retry_delay"]
 
 CREDENTIALS = "/api/v1/credentials"
 RETRIES = 6  # a 429 is waited out and retried this many times before it is shown
@@ -114,13 +114,14 @@ def template(path: str) -> str:
 _NO_BODY = object()
 
 
-def _retry_after(value: str | None, attempt: int = 0) -> float:
+def retry_delay(value: str | None, attempt: int = 0) -> float:
     """Seconds to wait before retrying a 429: its `Retry-After` (0.1-10 s), or without one
     0.25 s doubling with each attempt."""
     try:
-        return min(10.0, max(0.1, float(value))) if value else min(10.0, 0.25 * 2**attempt)
+        waited = float(value) if value else min(10.0, 0.25 * 2.0**attempt)
     except ValueError:
-        return min(10.0, 0.25 * 2**attempt)
+        waited = min(10.0, 0.25 * 2.0**attempt)
+    return min(10.0, max(0.1, waited))
 
 
 class Api:
@@ -176,7 +177,7 @@ class Api:
                 ) from exc
             if response.status_code != 429 or attempt == RETRIES:
                 return response
-            time.sleep(_retry_after(response.headers.get("retry-after"), attempt))
+            time.sleep(retry_delay(response.headers.get("retry-after"), attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def request(

@@ -62,6 +62,7 @@ class CheckContext:
     secrets: set[str] = field(default_factory=set, repr=False)  # never shown
     findings: list[Finding] = field(default_factory=list)
     check_name: str = ""
+    mode: str = "verify"  # verify | fuzz
     schema_findings: int = 0  # distinct schemathesis findings so far (for progress)
     # the check's latest PUT and GET by id (reset for each check): a finding about what a read
     # shows after an update reproduces both (`update_then_read`)

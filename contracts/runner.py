@@ -21,7 +21,7 @@ import httpx
 
 from contracts.allow import AllowList
 from contracts.checks import Abort, Check, Finding, SetupRefused, Skip, select_checks
-from contracts.cleanup import cleanup
+from contracts.cleanup import CLEANUP_CHECK, cleanup
 from contracts.client import CREDENTIALS, Api, Exchange, SafetyError, Unreachable
 from contracts.config import ENV_VARS, VerifyConfig
 from contracts.context import CheckContext
@@ -29,6 +29,9 @@ from contracts.safety import IdTracker, Redactor, body_files, new_run_id
 from credkit_core.catalog import default_catalog
 
 __all__ = ["Outcome", "RunResult", "run"]
+
+# Active checks that `credkit fuzz` runs too (for half of --duration): the generated ones.
+FUZZ_ACTIVE = frozenset({"model-conformance"})
 
 # progress(event, detail): ("check", name) | ("schema", operation label) | ("cleanup", count)
 # | ("requests", "<requests sent>/<findings so far>"), at most about once a second
@@ -260,6 +263,7 @@ def run(
         tracker=tracker,
         redactor=Redactor(config.sensitive_values()),
         catalog=default_catalog(),
+        mode=mode,
     )
     passive = [c for c in selected if c.kind == "passive" and all(config.has(n) for n in c.needs)]
     bucket: dict[str, dict[tuple[str, str], Finding]] = {c.name: {} for c in passive}
@@ -286,6 +290,7 @@ def run(
                 notify("cleanup", str(len(tracker.alive())))
                 try:
                     leftovers = cleanup(ctx)
+                    setup += [f for f in ctx.findings if f.check == CLEANUP_CHECK]
                 except KeyboardInterrupt:  # a second Ctrl-C: say what is left, then stop
                     leftovers, abort = tracker.alive(), "interrupted during cleanup"
     finally:
@@ -360,14 +365,14 @@ def _run_all(
     """Run the checks, appending each outcome as it is known (an interrupt keeps them)."""
     from contracts.schema import run_schemathesis
 
-    if mode == "fuzz":  # the long-running form: schemathesis and the passive checks only
-        selected = [c for c in selected if c.kind != "active"]
+    if mode == "fuzz":  # the long-running form: the model, schemathesis and the passive checks
+        selected = [c for c in selected if c.kind != "active" or c.name in FUZZ_ACTIVE]
     for item in selected:
         missing = [n for n in item.needs if not ctx.config.has(n)]
         if missing:
             options = ", ".join("--" + n.replace("_", "-") for n in missing)
             outcomes.append(Outcome(item, "skipped", reason=f"needs {options}"))
-        elif item.kind == "active" and mode == "verify":
+        elif item.kind == "active" and (mode == "verify" or item.name in FUZZ_ACTIVE):
             notify("check", item.name)
             outcomes.append(_run_active(ctx, item))
     schema = [c for c in selected if c.kind == "schema"]

@@ -23,6 +23,8 @@ from contracts.context import CheckContext, input_of, pick_type
 from contracts.safety import absent_id, is_absent_id, run_name
 from contracts.schema_checks import SCHEMA_CHECKS
 from contracts.schema_findings import collect, network_finding, to_exchange
+from contracts.schema_lifecycle import LIFECYCLE_CHECKS, judge_lifecycle
+from contracts.schema_retry import retrying_429
 from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 
 __all__ = ["EXPECTED_REJECTIONS", "TargetPool", "run_schemathesis", "schemathesis_config"]
@@ -66,6 +68,8 @@ def schemathesis_config(
         },
         "checks": {name: {"enabled": name in enabled} for name in SCHEMA_CHECKS},
     }
+    for name in LIFECYCLE_CHECKS:  # judged by the suite against its own record
+        data["checks"][name]["enabled"] = False
     data["checks"]["negative_data_rejection"]["expected-statuses"] = EXPECTED_REJECTIONS
     data["checks"]["positive_data_acceptance"]["expected-statuses"] = EXPECTED_ACCEPTANCE
     if config.seed is not None:  # a later round of `fuzz` explores new ground
@@ -174,6 +178,8 @@ def run_schemathesis(
     schema = schemathesis.openapi.from_dict(document, config=config)
     pool = TargetPool(ctx, max_creates=1000 if fuzz else 25)
     counter = iter(range(1, 10**9))
+    enabled = set(checks)
+    findings: dict[tuple[str, str, str], Finding] = {}
 
     def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         if "{id}" in case.operation.path:
@@ -194,6 +200,7 @@ def run_schemathesis(
             case.body = _with_secret(ctx, case.body)
 
     def after_call(context: Any, case: Any, response: Any) -> None:
+        judge_lifecycle(ctx, case, response.status_code, enabled, findings)
         made = ctx.tracker.made(str((case.path_parameters or {}).get("id")))
         exchange = to_exchange(case, response, ctx.config.base_url, made=made)
         if (
@@ -208,8 +215,7 @@ def run_schemathesis(
             ctx.tracker.deleted(str((case.path_parameters or {}).get("id")))
         observe(exchange)
 
-    findings: dict[tuple[str, str, str], Finding] = {}
-    with _RUN_LOCK, _private_hypothesis_home():
+    with _RUN_LOCK, _private_hypothesis_home(), retrying_429():
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(after_call, "after_call")
         try:

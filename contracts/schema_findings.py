@@ -15,10 +15,10 @@ from contracts.context import CheckContext
 from contracts.safety import Made, curl
 from contracts.schema_checks import SCHEMA_CHECKS, SERVER_RESPONDS, SERVER_RESPONDS_REQUIREMENT
 
-__all__ = ["collect", "network_finding", "to_exchange"]
+__all__ = ["case_curl", "collect", "network_finding", "to_exchange"]
 
 
-def _case_curl(ctx: CheckContext, case: Any, *, deleted_first: bool = False) -> str:
+def case_curl(ctx: CheckContext, case: Any, *, deleted_first: bool = False) -> str:
     """The case as a reproduction; `deleted_first` (use_after_free) deletes the credential the
     case names before the request, as the run did."""
     made = ctx.tracker.made(str((case.path_parameters or {}).get("id")))
@@ -104,7 +104,7 @@ def collect(
                 operation=operation,
                 requirement=SCHEMA_CHECKS.get(node.name, failure.title),
                 observed=ctx.redactor(_observed(failure, interaction)),
-                curl=_case_curl(ctx, case, deleted_first=node.name == "use_after_free"),
+                curl=case_curl(ctx, case, deleted_first=node.name == "use_after_free"),
                 status=status,
             )
 

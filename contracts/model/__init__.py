@@ -13,4 +13,13 @@ from contracts.model.contract import BULLETS, MARKER, TypeInputs
 from contracts.model.equivalence import Judge
 from contracts.model.state import Call, ContractModel, Expected, Stored
 
-__all__ = ["BULLETS", "MARKER", "Call", "ContractModel", "Expected", "Judge", "Stored", "TypeInputs"]
+__all__ = [
+    "BULLETS",
+    "MARKER",
+    "Call",
+    "ContractModel",
+    "Expected",
+    "Judge",
+    "Stored",
+    "TypeInputs",
+]

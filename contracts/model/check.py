@@ -120,7 +120,7 @@ def run_model(
 @check(MODEL_CHECK, group="model", requirement=REQ_MODEL)
 def model_conformance(ctx: CheckContext) -> None:
     config = ctx.config
-    if getattr(ctx, "mode", "verify") != "fuzz":
+    if ctx.mode != "fuzz":
         ctx.findings += run_model(
             ctx, examples=config.max_examples * EXAMPLES_PER_MAX_EXAMPLE, seed=config.seed
         )

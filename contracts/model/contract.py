@@ -35,7 +35,9 @@ BULLETS = "\u2022" * 6
 BODY_LIMIT = 1_048_576  # bytes: the mock's default limit (contract.md, order of checks 1)
 
 # scheme://[user][:password]@host...  (the userinfo ends at the last '@' before the path)
-_URL = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/?#]*)@(?P<rest>.*)$", re.S)
+_URL = re.compile(
+    r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/?#]*)@(?P<rest>.*)$", re.S
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,9 +153,7 @@ def _diff(data: dict[str, Any], want: Stored) -> str:
     return f"keys {differ} (values masked)"
 
 
-def _dates(
-    body: dict[str, Any], want: Stored, kind: str, timing: Timing, skew: float
-) -> list[str]:
+def _dates(body: dict[str, Any], want: Stored, kind: str, timing: Timing, skew: float) -> list[str]:
     created, updated = parse_date(body.get("createdDate")), parse_date(body.get("updatedDate"))
     if created is None or updated is None:
         return ["createdDate and updatedDate are RFC 3339 date-times"]
@@ -225,7 +223,9 @@ def _listing(model: ContractModel, expected: Expected, body: Any) -> list[str]:
         if len(items) != 1:
             out.append(f"credential {want.id} is listed {len(items)} times, not once")
             continue
-        out += [f"as listed: {p}" for p in _same(items[0], want, model) + _persisted(items[0], want)]
+        out += [
+            f"as listed: {p}" for p in _same(items[0], want, model) + _persisted(items[0], want)
+        ]
     for gone in expected.hidden:
         if gone.id in by_id:
             why = "deleted" if gone.deleted_in is not None else "filtered out or not the key's"

@@ -125,11 +125,19 @@ def name_suffixes() -> st.SearchStrategy[str]:
     """What follows the run's name prefix: unicode, whitespace at either end, long, empty."""
     return st.one_of(
         st.just(""),
-        st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+        st.text(st.characters(exclude_categories=["Cs"]), max_size=12),
         st.sampled_from(
-            ["  trailing  ", "\tTab", "caf\u00e9 \u20ac", "\u65e5\u672c\u8a9e", "\U0001f511 key",
-             "\u00ff\u0100", "x" * 300, " "]
-        ),  # fmt: skip
+            [
+                "  trailing  ",
+                "\tTab",
+                "caf\u00e9 \u20ac",
+                "\u65e5\u672c\u8a9e",
+                "\U0001f511 key",
+                "\u00ff\u0100",
+                "x" * 300,
+                " ",
+            ]
+        ),
     )
 
 
@@ -138,7 +146,9 @@ def _declared(kind: TypeInputs, others: list[str], *, update: bool) -> st.Search
     subset of them as the marker, and perhaps new values for the rest."""
     required: dict[str, st.SearchStrategy[Any]] = {}
     parts: dict[str, st.SearchStrategy[Any]] = {}
-    secret_or_not = st.one_of(st.just(Secret()), st.just(Secret()), st.just(""), st.none(), values())
+    secret_or_not = st.one_of(
+        st.just(Secret()), st.just(Secret()), st.just(""), st.none(), values()
+    )
     for key in sorted(kind.passwords):
         (parts if update else required)[key] = secret_or_not
     for key in sorted(kind.urls):

@@ -94,7 +94,7 @@ class Session:
         if isinstance(value, Secret):
             return self.ctx.new_secret()
         if isinstance(value, SecretUrl):
-            url, password = self.ctx.new_url()
+            url, _ = self.ctx.new_url()
             return url if value.user else url.replace("credkit-user:", ":", 1)
         if isinstance(value, MaskedUrl):
             return value.text()
@@ -171,7 +171,9 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             header = f"{scheme} {key}".strip() if key is not None else None
             if body is not None:
                 raw = json.dumps(body, ensure_ascii=False).encode()
-            full_path = path + ("?" + urlencode([("credentialName", q) for q in query]) if query else "")
+            full_path = path + (
+                "?" + urlencode([("credentialName", q) for q in query]) if query else ""
+            )
             call = Call(method, path, query, header, content_type, raw)
             self.model.step = len(self.steps) + 1
             expected = self.model.expect(call) if judged else None
@@ -235,14 +237,22 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             """Every sequence starts with a credential to work on."""
             self.create(kind, suffix, data, "full", JSON_TYPES[0])
 
-        @rule(kind=kinds, suffix=suffixes, data=st.data(), auth=own_auth, ct=st.sampled_from(JSON_TYPES))
+        @rule(
+            kind=kinds,
+            suffix=suffixes,
+            data=st.data(),
+            auth=own_auth,
+            ct=st.sampled_from(JSON_TYPES),
+        )
         def create(self, kind: str, suffix: str, data: st.DataObject, auth: str, ct: str) -> None:
             plain = data.draw(create_data(session.types[kind], session.others[kind]), "data")
             body = {"name": session.name(suffix), "credentialName": kind,
                     "plainDataObj": session.materialize(plain)}  # fmt: skip
             self.send("create", "POST", CREDENTIALS, auth, body=body, content_type=ct)
 
-        @rule(kind=st.one_of(kinds, st.just("noSuchCredentialType")), how=malformed(), auth=own_auth)
+        @rule(
+            kind=st.one_of(kinds, st.just("noSuchCredentialType")), how=malformed(), auth=own_auth
+        )
         def create_malformed(self, kind: str, how: str, auth: str) -> None:
             body = {"name": session.name("bad"), "credentialName": kind,
                     "plainDataObj": {"k": "v", "password": session.ctx.new_secret()}}  # fmt: skip
@@ -359,9 +369,11 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             if not live:
                 return
             found = self.model.credentials[data.draw(st.sampled_from(live), "id")]
-            drawn = data.draw(update_bodies(found.kind, session.others[found.kind.name], st.nothing()))
+            drawn = data.draw(
+                update_bodies(found.kind, session.others[found.kind.name], st.nothing())
+            )
             patch = session.materialize(drawn).get("plainDataObj") or {"raced": True}
-            bodies = [{"name": session.name(suffix)}, {"plainDataObj": patch}]
+            bodies: list[dict[str, Any]] = [{"name": session.name(suffix)}, {"plainDataObj": patch}]
             self.raced(found.id, bodies)
 
         def raced(self, credential_id: str, bodies: list[dict[str, Any]]) -> None:
@@ -378,7 +390,11 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
                 answers = list(pool.map(one, bodies))
             latest = found.updated
             for exchange in answers:
-                step = Step("race", exchange, Expected(frozenset({200}), "both racing PUTs apply", "updated"))
+                step = Step(
+                    "race",
+                    exchange,
+                    Expected(frozenset({200}), "both racing PUTs apply", "updated"),
+                )
                 self.steps.append(step)
                 if exchange.status == 429:
                     continue
@@ -388,7 +404,11 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
                     raise session.diverged(list(self.steps))
                 from contracts.model.contract import parse_date
 
-                moment = parse_date(exchange.body.get("updatedDate")) if isinstance(exchange.body, dict) else None
+                moment = (
+                    parse_date(exchange.body.get("updatedDate"))
+                    if isinstance(exchange.body, dict)
+                    else None
+                )
                 latest = max(filter(None, [latest, moment]), default=None)
             if any(a.status == 429 for a in answers):
                 self.model.credentials.pop(credential_id)  # state unknown: stop using it

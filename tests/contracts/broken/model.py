@@ -153,10 +153,10 @@ def _rename(change: Any) -> Any:
         method: str, path: str, headers: dict[bytes, bytes], body: bytes
     ) -> tuple[dict[bytes, bytes], bytes]:
         parsed = parse_json(body)
-        if method in ("POST", "PUT") and isinstance(parsed, dict):
-            if isinstance(parsed.get("name"), str):
-                parsed["name"] = change(parsed["name"]) or parsed["name"]
-                return headers, json.dumps(parsed).encode()
+        named = isinstance(parsed, dict) and isinstance(parsed.get("name"), str)
+        if method in ("POST", "PUT") and named:
+            parsed["name"] = change(parsed["name"]) or parsed["name"]
+            return headers, json.dumps(parsed).encode()
         return headers, body
 
     return rewrite_bodies(rewrite)

@@ -82,10 +82,15 @@ class Vault:
 
     def inputs(self, type_name: str, kind: str) -> set[str]:
         found = self.catalog.get(type_name)
-        return {i["name"] for i in (found.raw.get("inputs", []) if found else []) if i["type"] == kind}
+        return {
+            i["name"] for i in (found.raw.get("inputs", []) if found else []) if i["type"] == kind
+        }
 
     def public(self, row: dict[str, Any], *, cipher: bool) -> dict[str, Any]:
-        out = {k: row[k] for k in ("id", "name", "credentialName", "createdDate", "updatedDate", "workspaceId")}
+        out = {
+            k: row[k]
+            for k in ("id", "name", "credentialName", "createdDate", "updatedDate", "workspaceId")
+        }
         if cipher:
             out["encryptedData"] = encrypt(json.dumps(row["data"]), PASSPHRASE)
             row["cipher"] = out["encryptedData"]
@@ -130,11 +135,15 @@ def _no_constant(text: str) -> Any:
     raise ValueError(text)
 
 
-async def _json(request: Request, raw: bytes, fields: set[str], required: set[str]) -> dict[str, Any]:
+async def _json(
+    request: Request, raw: bytes, fields: set[str], required: set[str]
+) -> dict[str, Any]:
     if not raw.strip():
         raise Refused(412, "A request body is required.")
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+    if media != "application/json" and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
         raise Refused(415, "Send the body as application/json.")
     try:
         body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
@@ -171,15 +180,29 @@ async def collection(request: Request, raw: bytes) -> Response:
         rows = [r for r in rows if not wanted or r["credentialName"] in wanted]
         return _reply(200, [vault.public(r, cipher=False) for r in reversed(rows)])
     workspace = _who(request, "create")
-    body = await _json(request, raw, {"name", "credentialName", "plainDataObj"}, {"name", "credentialName", "plainDataObj"})
-    if not isinstance(body["credentialName"], str) or vault.catalog.get(body["credentialName"]) is None:
+    body = await _json(
+        request,
+        raw,
+        {"name", "credentialName", "plainDataObj"},
+        {"name", "credentialName", "plainDataObj"},
+    )
+    if (
+        not isinstance(body["credentialName"], str)
+        or vault.catalog.get(body["credentialName"]) is None
+    ):
         raise Refused(400, "credentialName is not a known credential type.")
     with vault.lock:
         vault.next_id += 1
         stamp = _now()
-        row = {"id": str(vault.next_id), "name": body["name"], "credentialName": body["credentialName"],
-               "createdDate": stamp, "updatedDate": stamp, "workspaceId": workspace,
-               "data": dict(body["plainDataObj"])}  # fmt: skip
+        row = {
+            "id": str(vault.next_id),
+            "name": body["name"],
+            "credentialName": body["credentialName"],
+            "createdDate": stamp,
+            "updatedDate": stamp,
+            "workspaceId": workspace,
+            "data": dict(body["plainDataObj"]),
+        }
         vault.rows[row["id"]] = row
         return _reply(200, vault.public(row, cipher=True))
 
@@ -188,7 +211,11 @@ async def item(request: Request, raw: bytes) -> Response:
     vault: Vault = request.app.state.vault
     permission = {"GET": "view", "PUT": "update", "DELETE": "delete"}[request.method]
     workspace = _who(request, permission)
-    body = await _json(request, raw, {"name", "plainDataObj"}, set()) if request.method == "PUT" else {}
+    body = (
+        await _json(request, raw, {"name", "plainDataObj"}, set())
+        if request.method == "PUT"
+        else {}
+    )
     credential_id = request.path_params["id"]
     with vault.lock:
         row = vault.rows.get(credential_id)
