@@ -235,7 +235,7 @@ async def item(request: Request, raw: bytes) -> Response:
 
 class Front:
     """Body limit, routing with 405 + Allow, errors in the contract's shape, and a rate
-    limiter answering 429 to every 23rd request (every other one without Retry-After)."""
+    limiter answering 429 to every 61st request (every other one without Retry-After)."""
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
@@ -246,9 +246,22 @@ class Front:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] not in ALL_METHODS:  # one Starlette would answer in plain text
+            allow = "GET" if "components" in scope["path"] or "ping" in scope["path"] else None
+            allow = allow or (
+                "GET, POST" if scope["path"] == "/api/v1/credentials" else "GET, PUT, DELETE"
+            )
+            body = {
+                "statusCode": 405,
+                "success": False,
+                "message": "Method not allowed.",
+                "stack": {},
+            }
+            await JSONResponse(body, 405, {"Allow": allow})(scope, receive, send)
+            return
         with self.lock:
             self.count += 1
-            limited = self.count % 23 == 0
+            limited = self.count % 61 == 0
         if limited:
             headers = {"Retry-After": "0"} if self.count % 2 else {}
             await Response(b"slow down", 429, headers)(scope, receive, send)
@@ -272,6 +285,8 @@ async def dispatch(request: Request) -> Response:
             if request.method != "GET":
                 raise Refused(405, "Method not allowed.", "GET")
             return _catalog(request)
+        if path != "/api/v1/credentials" and not path.startswith("/api/v1/credentials/"):
+            raise Refused(404, f"No route {path}.")
         if path == "/api/v1/credentials":
             if request.method not in ("GET", "POST"):
                 raise Refused(405, "Method not allowed.", "GET, POST")
@@ -311,6 +326,7 @@ def create_app() -> Any:
             Route("/api/v1/credentials/{id}", dispatch, methods=ALL_METHODS),
             Route("/api/v1/components-credentials", dispatch, methods=ALL_METHODS),
             Route("/api/v1/components-credentials/{name}", dispatch, methods=ALL_METHODS),
+            Route("/{path:path}", dispatch, methods=ALL_METHODS),
         ],
         middleware=[Middleware(GZipMiddleware, minimum_size=0)],
     )
