@@ -97,7 +97,7 @@ def readonly_sees_ciphertext() -> Any:
 
     def change(req: Request, res: Response) -> Response:
         method, path, headers, _ = req
-        found = store._by_id.get(path.rsplit("/", 1)[-1])
+        found = store.find(path.rsplit("/", 1)[-1])
         auth = headers.get(b"authorization", b"").lower()
         if method == "GET" and is_item(path) and res[0] == 200 and found and b"readonly" in auth:
             shown = {**json.loads(res[2]), "encryptedData": found.encrypted}
@@ -117,7 +117,7 @@ def filter_crosses_workspaces() -> Any:
         if not types:
             return list(original(workspace_id, types))
         wanted = set(types)
-        return [c for c in store._by_id.values() if c.credential_name in wanted]
+        return [c for c in store.all() if c.credential_name in wanted]
 
     store.list = listed
     return app

@@ -10,9 +10,9 @@ import pytest
 
 from contracts.config import VerifyConfig
 from contracts.runner import run
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.apps import PASSPHRASE
 from tests.contracts.broken.model import MODEL_DEFECTS
-from tests.contracts.servers import serving
 
 # defect -> the generated rules whose steps show it (the first listed is the usual one), and
 # whether it is observable only with the server's passphrase (--secret-key)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from contracts.config import VerifyConfig
 from contracts.runner import run
+from mockserver.pytest_plugin import serving
 from tests.contracts.second.app import PASSPHRASE, create_app
-from tests.contracts.servers import serving
 
 
 def test_second_implementation_passes(make_config: Callable[..., VerifyConfig]) -> None:

@@ -9,9 +9,9 @@ import pytest
 
 from contracts.config import VerifyConfig
 from contracts.runner import run
+from mockserver.pytest_plugin import serving
 from tests.contracts.broken.model import delete_again_200
 from tests.contracts.conftest import KEYS
-from tests.contracts.servers import serving
 
 
 def test_reproduction_is_numbered_steps(
