@@ -91,7 +91,8 @@ def auths_for(available: set[str]) -> list[str]:
 def auths(available: set[str]) -> st.SearchStrategy[str]:
     """Mostly the full key (so sequences get somewhere), sometimes every other variant."""
     usable = auths_for(available)
-    return st.sampled_from(["full"] * 3 * len(usable) + usable)
+    keyed = [a for a in ("readonly", "foreign") if a in usable]
+    return st.sampled_from(["full"] * 3 * len(usable) + usable + keyed * 3)
 
 
 _PLAIN = st.one_of(

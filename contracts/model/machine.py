@@ -139,8 +139,14 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
     own_auth = auths(roles - {"foreign"})  # never create in another workspace
     others_ = [a for a in auths_for(roles) if a != "full"]
     keyed = [a for a in ("readonly", "foreign") if a in others_]
-    other_auth = st.sampled_from(keyed * 3 + others_)  # the other keys often, every variant
+    other_auth = st.sampled_from(keyed * 6 + others_)  # the other keys often, every variant
     suffixes = name_suffixes()
+    catalog_names = st.sampled_from(sorted(ctx.catalog.names()))
+
+    def type_filters(used: list[str]) -> st.SearchStrategy[str]:
+        """credentialName filters: the sequence's types, or any type of the catalog (other
+        workspaces' credentials are of any type)."""
+        return st.one_of(st.sampled_from(used), catalog_names)
 
     class ModelMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -297,7 +303,7 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
         @rule(data=st.data(), auth=any_auth)
         def list_(self, data: st.DataObject, auth: str) -> None:
             used = sorted({c.kind.name for c in self.model.credentials.values()} | {"noSuchType"})
-            filters = data.draw(st.lists(st.sampled_from(used), max_size=3), "filters")
+            filters = data.draw(st.lists(type_filters(used), max_size=3), "filters")
             self.send("list", "GET", CREDENTIALS, auth, query=tuple(filters))
 
         @rule(data=st.data(), auth=any_auth)
@@ -334,7 +340,7 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             path = f"{CREDENTIALS}/{found.id}"
             if op == "list":
                 kinds_ = sorted({c.kind.name for c in live} | {"noSuchType"})
-                filters = data.draw(st.lists(st.sampled_from(kinds_), max_size=3), "filters")
+                filters = data.draw(st.lists(type_filters(kinds_), max_size=3), "filters")
                 self.send("as_role", "GET", CREDENTIALS, auth, query=tuple(filters))
             elif op == "update":
                 body = self.draw_update(data, found.id)
