@@ -380,7 +380,12 @@ def _run_all(
         notify("check", "schemathesis")
         ctx.check_name = "schemathesis"
         observe = ctx.api.observers[0]
-        deadline = time.monotonic() + ctx.config.duration if ctx.config.duration else None
+        spent = sum(o.seconds for o in outcomes)  # (fuzz: model-conformance ran first)
+        deadline = (
+            time.monotonic() + max(1.0, ctx.config.duration - spent)
+            if ctx.config.duration
+            else None
+        )
         findings: list[Finding] = []
         error: str | None = None
         try:
