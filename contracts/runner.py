@@ -380,7 +380,7 @@ def _run_all(
         notify("check", "schemathesis")
         ctx.check_name = "schemathesis"
         observe = ctx.api.observers[0]
-        spent = sum(o.seconds for o in outcomes)  # (fuzz: model-conformance ran first)
+        spent = sum(o.seconds or 0.0 for o in outcomes)  # (fuzz: model-conformance ran first)
         deadline = (
             time.monotonic() + max(1.0, ctx.config.duration - spent)
             if ctx.config.duration
