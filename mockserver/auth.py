@@ -18,6 +18,8 @@ from mockserver.responses import ApiError
 
 __all__ = ["KeyRing", "bearer_token", "tokens_equal"]
 
+KNOWN_HEADERS = 1024
+
 
 def bearer_token(header: bytes | None) -> str:
     """The token of a `Bearer` Authorization header, or ApiError(401) saying what is wrong."""
@@ -54,10 +56,14 @@ def _digest(key: str) -> bytes:
 class KeyRing:
     """The known API keys, each bound to one workspace and a set of permissions."""
 
-    __slots__ = ("_by_digest",)
+    __slots__ = ("_by_digest", "_known")
 
     def __init__(self, keys: Iterable[ApiKey]) -> None:
         self._by_digest = {_digest(k.key): k for k in keys}
+        # Authorization headers already accepted, as sent: a client repeats its header on every
+        # request, and this skips the parse and the SHA-256 (~3% of a PUT). Only accepted
+        # headers enter it (up to KNOWN_HEADERS), so an unknown key is always checked in full.
+        self._known: dict[bytes, ApiKey] = {}
 
     def __len__(self) -> int:
         return len(self._by_digest)
@@ -67,10 +73,16 @@ class KeyRing:
 
     def authenticate(self, header: bytes | None) -> ApiKey:
         """The key named by an Authorization header, or ApiError(401)."""
+        if header is not None:
+            known = self._known.get(header)
+            if known is not None:
+                return known
         token = bearer_token(header)
         found = self._by_digest.get(_digest(token))
         if found is None or not tokens_equal(token, found.key):
             raise ApiError(401, "Unknown API key.")
+        if header is not None and len(self._known) < KNOWN_HEADERS:
+            self._known[header] = found
         return found
 
     def name_of(self, header: bytes | None) -> str | None:

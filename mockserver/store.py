@@ -30,10 +30,16 @@ def now_ms() -> int:
 
 
 @lru_cache(maxsize=8192)
+def _format_second(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+
+
 def format_ms(ms: int) -> str:
-    """RFC 3339 UTC with milliseconds: `2024-01-20T17:30:00.000Z`."""
+    """RFC 3339 UTC with milliseconds: `2024-01-20T17:30:00.000Z`. Cached by the second: an
+    update's fresh `updatedDate` is a new millisecond every time, but rarely a new second
+    (strftime was ~6% of the instructions of a PUT)."""
     seconds, millis = divmod(ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+    return f"{_format_second(seconds)}.{millis:03d}Z"
 
 
 @dataclass(slots=True)

@@ -44,3 +44,16 @@ def test_key_ring_authenticates_and_authorizes() -> None:
 
 def test_tokens_equal() -> None:
     assert tokens_equal("a", "a") and not tokens_equal("a", "b") and not tokens_equal("a", "ab")
+
+
+def test_an_accepted_header_is_remembered_and_nothing_else_is() -> None:
+    key = ApiKey(key="k-1", workspace="w", permissions=frozenset({"credentials:view"}))
+    ring = KeyRing([key])
+    assert ring.authenticate(b"Bearer k-1") is key
+    assert ring.authenticate(b"Bearer k-1") is key  # the second time from what it remembers
+    for refused in (b"Bearer k-2", b"Bearer k-1x", b"Basic k-1", b"k-1", None):
+        with pytest.raises(ApiError) as caught:
+            ring.authenticate(refused)
+        assert caught.value.status == 401
+    with pytest.raises(ApiError):  # a new ring (reset, uploaded fixtures) remembers nothing
+        KeyRing([]).authenticate(b"Bearer k-1")
