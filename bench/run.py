@@ -18,8 +18,9 @@ java 17+). credkit is quoted as a share of that ceiling and as a ratio to each m
 
 Then, for credkit alone: time from process start to the first answered request (also with
 `--seed 100000`), RSS with 100k stored credentials, update latency with 10 vs 100k stored
-credentials (PUTs to random ids), and the PUT workload with --state-file. Results are printed
-as a table and written as JSON to bench/results/ (not committed).
+credentials (PUTs to random ids), the PUT workload with --state-file, and the shared store
+(bench/shared.py: 1 worker in memory, 1 worker on Redis, 2 workers on Redis, side by side).
+Results are printed as a table and written as JSON to bench/results/ (not committed).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bigstore
 import procs
+import shared
 import wrkload
 
 
@@ -332,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip",
         action="append",
         default=[],
-        choices=["compare", "startup", "store", "state", "prism", "wiremock"],
+        choices=["compare", "startup", "store", "state", "prism", "wiremock", "shared"],
     )
     parser.add_argument(
         "--baseline",
@@ -385,9 +387,14 @@ def main(argv: list[str] | None = None) -> int:
         if "state" not in args.skip:
             print("--state-file", file=sys.stderr)
             results["state"] = state_file(wrk, max(2, rounds - 2), seconds / 2, workdir)
+        if "shared" not in args.skip:
+            print("shared store: memory 1 worker, Redis 1 worker, Redis 2 workers", file=sys.stderr)
+            results["shared"] = shared.shared(wrk, max(2, rounds - 2), seconds, workdir)
     import report
 
     print(report.table(results))
+    if "shared" in results:
+        print(shared.table(results["shared"]))
     target = args.json or procs.BENCH / "results" / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -20,7 +20,7 @@ writes do, and change nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
@@ -30,7 +30,8 @@ from starlette.types import Receive, Scope, Send
 from credkit_core.errors import FixtureError, StateFileError
 from credkit_core.fixtures.loader import parse_fixtures
 from credkit_core.resources import ADMIN_SPEC, load_spec
-from mockserver.auth import KeyRing, bearer_token, tokens_equal
+from mockserver.auth import bearer_token, tokens_equal
+from mockserver.backend import Backend, MemoryBackend
 from mockserver.dashboard import DASHBOARD_HEADERS, dashboard_page
 from mockserver.journal import MASK
 from mockserver.origins import OriginPolicy, suggested_origin
@@ -64,7 +65,7 @@ class AdminCall(NamedTuple):
     headers: dict[bytes, bytes]
 
 
-AdminHandler = Callable[[AdminCall], Reply | Response]
+AdminHandler = Callable[[AdminCall], Awaitable[Reply | Response]]
 
 
 def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
@@ -99,8 +100,9 @@ class AdminApp:
     """The `/__admin` ASGI app. Each operation's handler is the method named by its
     operationId in snake_case (`resetState` → `reset_state`), as in the profiles."""
 
-    def __init__(self, state: AppState) -> None:
+    def __init__(self, state: AppState, backend: Backend | None = None) -> None:
         self.state = state
+        self.backend: Backend = backend or MemoryBackend(state)
         self.origins = OriginPolicy(state.config.cors_origins)
         self.routes = compile_spec(load_spec(ADMIN_SPEC))
         self.handlers: dict[str, AdminHandler] = {
@@ -168,7 +170,7 @@ class AdminApp:
                 raise ApiError(
                     413, f"Request body is larger than {self.state.config.max_body} bytes."
                 )
-            reply = self.dispatch(scope, path, headers, body)
+            reply = await self.dispatch(scope, path, headers, body)
         except ApiError as exc:
             reply = exc.reply()
         if isinstance(reply, Response):  # the dashboard's page and its live stream
@@ -180,7 +182,7 @@ class AdminApp:
         await send_reply(send, reply)
         return reply.status
 
-    def dispatch(
+    async def dispatch(
         self, scope: Scope, path: str, headers: dict[bytes, bytes], body: bytes
     ) -> Reply | Response:
         found = self.routes.match(path)
@@ -220,24 +222,23 @@ class AdminApp:
             document = parse_body(body)
             validate_body(operation, document)
         try:
-            return self.handlers[operation.operation_id](AdminCall(document, params, headers))
+            return await self.handlers[operation.operation_id](AdminCall(document, params, headers))
         except StateFileError as exc:  # refused before anything changed in memory
             raise ApiError(503, str(exc)) from None
 
     # -- operations, by operationId in snake_case ----------------------------------------------
 
-    def reset_state(self, _: object) -> Reply:
-        self.state.reset()
+    async def reset_state(self, _: object) -> Reply:
+        await self.backend.reset()
         return NO_CONTENT
 
-    def get_state(self, _: object) -> Reply:
-        state = self.state
-        keys = state.fixtures.api_keys if state.loaded is None else state.loaded.api_keys
-        workspaces = state.fixtures.workspaces if state.loaded is None else state.loaded.workspaces
+    async def get_state(self, _: object) -> Reply:
+        fixtures, credentials = await self.backend.view()
+        keys, workspaces = fixtures.api_keys, fixtures.workspaces
         return json_reply(
             200,
             {
-                "passphraseSource": state.passphrase_source,
+                "passphraseSource": self.state.passphrase_source,
                 "workspaces": [{"id": w.id, "name": w.name} for w in workspaces],
                 "apiKeys": [
                     {"name": k.name, "workspace": k.workspace, "permissions": sorted(k.permissions)}
@@ -253,23 +254,19 @@ class AdminApp:
                         "updatedDate": format_ms(c.updated_ms),
                         "plainDataObj": dict.fromkeys(c.data, MASK),
                     }
-                    for c in state.store.all()
+                    for c in credentials
                 ],
             },
         )
 
-    def load_state(self, call: AdminCall) -> Reply:
+    async def load_state(self, call: AdminCall) -> Reply:
         try:
             loaded = parse_fixtures(
                 call.document or {}, source="PUT /__admin/state", catalog=self.state.catalog
             )
         except FixtureError as exc:
             raise ApiError(400, str(exc)) from None
-        state = self.state
-        credentials = state.store.from_seeds(loaded.credentials)
-        state.store.replace_all(credentials)  # first: it raises when the snapshot is refused
-        state.keyring = KeyRing(loaded.api_keys)
-        state.loaded = loaded
+        await self.backend.load(loaded)
         return json_reply(
             200,
             {
@@ -279,41 +276,45 @@ class AdminApp:
             },
         )
 
-    def list_requests(self, _: object) -> Reply:
-        return json_reply(200, self.state.journal.view())
+    async def list_requests(self, _: object) -> Reply:
+        return json_reply(200, await self.backend.journal())
 
-    def clear_requests(self, _: object) -> Reply:
-        self.state.journal.clear()
+    async def clear_requests(self, _: object) -> Reply:
+        await self.backend.clear_journal()
         return NO_CONTENT
 
-    def add_fault(self, call: AdminCall) -> Reply:
+    async def add_fault(self, call: AdminCall) -> Reply:
         spec = call.document or {}
-        fault = self.state.faults.add(
+        fault = await self.backend.add_fault(
             method=spec.get("method", "*"),
             path=spec["path"],
             status=spec.get("status"),
             count=spec.get("count"),
             latency_ms=float(spec.get("latencyMs", 0)),
         )
-        return json_reply(201, fault.view())
+        return json_reply(201, fault)
 
-    def list_faults(self, _: object) -> Reply:
-        return json_reply(200, self.state.faults.view())
+    async def list_faults(self, _: object) -> Reply:
+        return json_reply(200, await self.backend.faults())
 
-    def clear_faults(self, _: object) -> Reply:
-        self.state.faults.clear()
+    async def clear_faults(self, _: object) -> Reply:
+        await self.backend.clear_faults()
         return NO_CONTENT
 
-    def remove_fault(self, call: AdminCall) -> Reply:
+    async def list_namespaces(self, _: object) -> Reply:
+        return json_reply(200, await self.backend.namespaces())
+
+    async def remove_fault(self, call: AdminCall) -> Reply:
         text = call.params.get("id", "")
-        if not text.isdigit() or not self.state.faults.remove(int(text)):
+        if not text.isdigit() or not await self.backend.remove_fault(int(text)):
             raise ApiError(
                 404, f"No active fault with id {shown(text)}; GET /__admin/faults lists them."
             )
         return NO_CONTENT
 
-    def stream_requests(self, call: AdminCall) -> Response:
+    async def stream_requests(self, call: AdminCall) -> Response:
+        # This process's journal of the default namespace (not shared through Redis).
         return request_stream(self.state, call.headers.get(b"last-event-id"))
 
-    def dashboard(self, _: object) -> Response:
+    async def dashboard(self, _: object) -> Response:
         return HTMLResponse(dashboard_page(), headers=DASHBOARD_HEADERS)

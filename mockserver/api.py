@@ -18,6 +18,7 @@ import traceback
 from starlette.types import Receive, Scope, Send
 
 from credkit_core.errors import StateFileError
+from mockserver.backend import Backend, MemoryBackend
 from mockserver.journal import JournalEntry
 from mockserver.persistence import StateFile
 from mockserver.profile import Profile
@@ -33,9 +34,10 @@ log = logging.getLogger("credkit")
 class ApiApp:
     """The API's ASGI app: `profile` answers what passed the body limit and the faults."""
 
-    def __init__(self, state: AppState, profile: Profile) -> None:
+    def __init__(self, state: AppState, profile: Profile, backend: Backend | None = None) -> None:
         self.state = state
         self.profile = profile
+        self.backend: Backend = backend or MemoryBackend(state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -56,7 +58,12 @@ class ApiApp:
             body_len = -1
         else:
             body_len = len(body)
-            fault = state.faults.take(method, path) if state.faults else None
+            try:
+                fault, ticket = await self.backend.begin(method, path)
+            except ApiError as exc:  # the shared store is unavailable: 503
+                await send_reply(send, exc.reply())
+                state.access_log.write(method, path, exc.status, 0.0)
+                return
             if fault is not None and fault.latency_ms:
                 await asyncio.sleep(fault.latency_ms / 1000)
             if state.config.latency_ms:
@@ -73,7 +80,7 @@ class ApiApp:
                 persistence = state.persistence
                 mark = persistence.written if persistence is not None else 0
                 try:
-                    reply = self.profile.handle(call)
+                    reply = await self.backend.handle(self.profile.handle, call, ticket)
                 except ApiError as exc:
                     reply = exc.reply()
                 except StateFileError as exc:  # the change was refused: nothing changed
@@ -94,7 +101,7 @@ class ApiApp:
                     reply = await self.durable(persistence, reply, persistence.written != mark)
         await send_reply(send, reply)
         elapsed = (time.perf_counter() - started) * 1000
-        state.journal.record(
+        await self.backend.record(
             JournalEntry(
                 time.time(),
                 method,

@@ -30,11 +30,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.admin import AdminApp
 from mockserver.api import ApiApp
+from mockserver.backend import Backend, MemoryBackend
 from mockserver.config import Config
 from mockserver.cors import MockCORSMiddleware
 from mockserver.docs import DocsPage, OutsideBasePath
 from mockserver.documents import SpecDocuments
 from mockserver.hosts import HostCheck, HostPolicy
+from mockserver.namespaces import NamespaceRouter
 from mockserver.origins import OriginPolicy
 from mockserver.profile import Profile
 from mockserver.profiles import check_profile, create_profile
@@ -51,11 +53,14 @@ class MockApp:
     """The ASGI app. `state` holds the store, keys, journal and faults; `profile` answers the
     API; `router` and `admin` are the Starlette router and the admin API."""
 
-    def __init__(self, state: AppState, profile: Profile) -> None:
+    def __init__(self, state: AppState, profile: Profile, backend: Backend | None = None) -> None:
         self.state = state
         self.profile = profile
-        self.admin = AdminApp(state)
-        self.api = ApiApp(state, profile)
+        self.backend: Backend = backend or MemoryBackend(
+            state, lambda space: create_profile(state.config.profile, space).handle
+        )
+        self.admin = AdminApp(state, self.backend)
+        self.api = ApiApp(state, profile, self.backend)
         documents = SpecDocuments(state)
         docs = DocsPage(state)
         base = state.config.base_path
@@ -85,7 +90,9 @@ class MockApp:
         self.origins = OriginPolicy(config.cors_origins)
         self.served = served
         self.shortcut = not base  # under a base path every request goes through the routers
-        self.cors = MockCORSMiddleware(self.dispatch, self.origins, state.access_log)
+        self.cors = MockCORSMiddleware(
+            NamespaceRouter(self.dispatch), self.origins, state.access_log
+        )
         self.hosts = HostPolicy(config.allowed_hosts, bind_host=config.host)
         self.asgi = HostCheck(self.cors, self.hosts, state.access_log)
         self.watcher = (
@@ -122,6 +129,7 @@ class MockApp:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await self.backend.close()
             self.state.close()
 
 
@@ -130,4 +138,9 @@ def create_app(config: Config | None = None) -> MockApp:
     config = config or Config()
     check_profile(config.profile)  # before the state file is opened
     state = build_state(config)
-    return MockApp(state, create_profile(config.profile, state))
+    backend: Backend | None = None
+    if config.store != "memory":
+        from mockserver.redisbackend import RedisBackend  # imports redis: only when asked for
+
+        backend = RedisBackend(state)
+    return MockApp(state, create_profile(config.profile, state), backend)

@@ -152,6 +152,30 @@ class _OneLineErrors(click.Command):
     "--validate-responses/--no-validate-responses",
     help="Check every answer against the spec at run time (a breach answers 500 and is logged).",
 )
+@_option(
+    "store",
+    "--store",
+    help="Where the state lives: 'memory' (this process) or a Redis URL, redis://HOST:PORT/DB "
+    "(rediss:// for TLS), shared by every process started on it.",
+)
+@_option(
+    "workers",
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes (more than 1 needs a shared --store).",
+)
+@_option(
+    "namespace_ttl",
+    "--namespace-ttl",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds without a request after which a namespace (/ns/NAME/...) is dropped.",
+)
+@_option(
+    "max_namespaces",
+    "--max-namespaces",
+    type=click.IntRange(min=1),
+    help="Most namespaces at once besides 'default' (a new one beyond: 429).",
+)
 def serve(**values: Any) -> None:
     """Run the mock server.
 

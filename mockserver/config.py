@@ -18,7 +18,15 @@ from credkit_core.errors import ConfigError
 from mockserver.hosts import normalize_host
 from mockserver.origins import normalize_origin
 
-__all__ = ["DEFAULT_MAX_BODY", "ENV_VARS", "LOG_LEVELS", "MAX_LATENCY_MS", "MAX_SEED", "Config"]
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "ENV_VARS",
+    "LOG_LEVELS",
+    "MAX_LATENCY_MS",
+    "MAX_SEED",
+    "Config",
+    "is_loopback_host",
+]
 
 DEFAULT_MAX_BODY = 1_048_576
 MAX_LATENCY_MS = 3_600_000.0  # an hour: anything longer is a typo, and sleep() has limits
@@ -28,8 +36,8 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Config:
-    """Everything `credkit serve` can be told. Secrets (`secret_key`, `admin_token`) are hidden
-    from `repr`."""
+    """Everything `credkit serve` can be told. Secrets (`secret_key`, `admin_token`, and
+    `store`, whose URL may hold a password) are hidden from `repr`."""
 
     host: str = "127.0.0.1"
     port: int = 3000
@@ -49,6 +57,10 @@ class Config:
     compact_every: int = 1000
     base_path: str = ""  # serve everything under this prefix, e.g. "/flowise"
     reload: bool = False  # re-read `fixtures` when the file changes
+    store: str = field(default="memory", repr=False)  # a URL may hold a password
+    workers: int = 1
+    namespace_ttl: float = 86_400.0
+    max_namespaces: int = 1000
 
     def __post_init__(self) -> None:
         if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
@@ -74,6 +86,15 @@ class Config:
                 f"Use one of {', '.join(LOG_LEVELS)}."
             )
         object.__setattr__(self, "log_level", self.log_level.lower())
+        _check_store(self.store, self.state_file, self.workers)
+        if not self.namespace_ttl > 0:
+            raise ConfigError(
+                f"Config 'namespace_ttl' has value {self.namespace_ttl!r}. Use seconds > 0."
+            )
+        if not isinstance(self.max_namespaces, int) or self.max_namespaces < 1:
+            raise ConfigError(
+                f"Config 'max_namespaces' has value {self.max_namespaces!r}. Use a count >= 1."
+            )
         _check_host(self.host)
         _check_secret("secret_key", self.secret_key, "a passphrase")
         _check_secret("admin_token", self.admin_token, "a token")
@@ -195,6 +216,37 @@ def _checked(name: str, values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(checked)
 
 
+STORE_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    return host.startswith("127.") or host in ("localhost", "::1")
+
+
+def _check_store(store: str, state_file: Path | str | None, workers: int) -> None:
+    """A store is `memory` or a Redis URL; a state file and several workers need the right one."""
+    shared = store.startswith(STORE_SCHEMES)
+    if store != "memory" and not shared:
+        raise ConfigError(
+            f"Config 'store' has value {store!r}. Use 'memory' or a Redis URL such as "
+            "'redis://127.0.0.1:6379/0' (rediss:// for TLS)."
+        )
+    if shared and state_file is not None:
+        raise ConfigError(
+            "Config 'state_file' cannot be used with a Redis store: Redis keeps the state "
+            "(drop --state-file, or use --store memory)."
+        )
+    if not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"Config 'workers' has value {workers!r}. Use a count >= 1.")
+    if workers > 1 and not shared:
+        where = "a state file" if state_file is not None else "the in-memory store"
+        raise ConfigError(
+            f"--workers {workers} needs a shared store: with {where} each worker would hold its "
+            "own state. Add --store redis://HOST:PORT/DB, or run one worker."
+        )
+
+
 def _secret(raw: str) -> str:
     return raw
 
@@ -217,4 +269,8 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "validate_responses": ("CREDKIT_VALIDATE_RESPONSES", parse_bool),
     "base_path": ("CREDKIT_BASE_PATH", str),
     "reload": ("CREDKIT_RELOAD", parse_bool),
+    "store": ("CREDKIT_STORE", _secret),
+    "workers": ("CREDKIT_WORKERS", int),
+    "namespace_ttl": ("CREDKIT_NAMESPACE_TTL", float),
+    "max_namespaces": ("CREDKIT_MAX_NAMESPACES", int),
 }

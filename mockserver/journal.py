@@ -19,6 +19,7 @@ __all__ = [
     "MASK",
     "Journal",
     "JournalEntry",
+    "bounded",
     "entry_view",
     "mask_answer",
     "mask_body",
@@ -132,6 +133,29 @@ def entry_view(e: JournalEntry) -> dict[str, Any]:
     }
 
 
+def bounded(entry: JournalEntry) -> JournalEntry:
+    """`entry` with its body, headers, path, query and answer cut to the journal's bounds."""
+    if entry.body is not None and entry.body_bytes > LAZY_BODY_BYTES:
+        # bounded memory per entry: 1,000 parsed 1 MiB bodies would hold GiBs
+        entry = entry._replace(body=bounded_shape(entry.body))
+    headers = entry.headers
+    if len(headers) > MAX_HEADERS or (
+        # one C-level join tells the usual small set of headers apart (no header can be
+        # longer than all of them together); only a bigger set is scanned one by one
+        len(b"".join(chain.from_iterable(headers))) > HEADER_BYTES
+        and any(len(n) + len(v) > HEADER_BYTES for n, v in headers)
+    ):
+        # the server takes headers of any size; the journal keeps a bounded copy
+        entry = entry._replace(
+            headers=tuple((n[:HEADER_BYTES], v[:HEADER_BYTES]) for n, v in headers[:MAX_HEADERS])
+        )
+    if len(entry.path) > MAX_PATH or len(entry.query) > MAX_PATH:
+        entry = entry._replace(path=entry.path[:MAX_PATH], query=entry.query[:MAX_PATH])
+    if entry.answer is not None and len(entry.answer) > ANSWER_BYTES:
+        entry = entry._replace(answer=None)
+    return entry
+
+
 class Journal:
     """The last `size` entries. `recorded` counts every entry ever recorded (an entry's
     sequence number is its count) and `cleared` every clear, so a live reader (the dashboard's
@@ -146,27 +170,7 @@ class Journal:
         return len(self._entries)
 
     def record(self, entry: JournalEntry) -> None:
-        if entry.body is not None and entry.body_bytes > LAZY_BODY_BYTES:
-            # bounded memory per entry: 1,000 parsed 1 MiB bodies would hold GiBs
-            entry = entry._replace(body=bounded_shape(entry.body))
-        headers = entry.headers
-        if len(headers) > MAX_HEADERS or (
-            # one C-level join tells the usual small set of headers apart (no header can be
-            # longer than all of them together); only a bigger set is scanned one by one
-            len(b"".join(chain.from_iterable(headers))) > HEADER_BYTES
-            and any(len(n) + len(v) > HEADER_BYTES for n, v in headers)
-        ):
-            # the server takes headers of any size; the journal keeps a bounded copy
-            entry = entry._replace(
-                headers=tuple(
-                    (n[:HEADER_BYTES], v[:HEADER_BYTES]) for n, v in headers[:MAX_HEADERS]
-                )
-            )
-        if len(entry.path) > MAX_PATH or len(entry.query) > MAX_PATH:
-            entry = entry._replace(path=entry.path[:MAX_PATH], query=entry.query[:MAX_PATH])
-        if entry.answer is not None and len(entry.answer) > ANSWER_BYTES:
-            entry = entry._replace(answer=None)
-        self._entries.append(entry)
+        self._entries.append(bounded(entry))
         self.recorded += 1
 
     def clear(self) -> None:

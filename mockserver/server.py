@@ -14,12 +14,17 @@ exit status 2 (`ConfigError`), not uvicorn's log lines.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
 import errno
 import gc
+import json
 import logging
+import os
 import socket
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import uvicorn
@@ -27,12 +32,14 @@ import uvicorn
 from credkit_core.errors import ConfigError
 from credkit_core.resources import DEV_KEYS
 from mockserver.app import create_app
-from mockserver.config import Config
+from mockserver.config import Config, is_loopback_host
 from mockserver.hosts import WILDCARD_BINDS, HostPolicy
 from mockserver.origins import OriginPolicy
 from mockserver.state import AppState
 
-__all__ = ["banner", "bind_socket", "configure_logging", "run"]
+__all__ = ["banner", "bind_socket", "configure_logging", "run", "worker_app"]
+
+WORKER_CONFIG = "_CREDKIT_WORKER_CONFIG"  # the config, as JSON, for `--workers` processes
 
 
 def configure_logging(level: str, stream: TextIO | None = None) -> None:
@@ -125,20 +132,27 @@ def access_lines(config: Config) -> list[str]:
     return lines
 
 
-def banner(url: str, state: AppState) -> str:
+def banner(url: str, state: AppState, shared_count: int = 0) -> str:
     """What `credkit serve` prints once it listens."""
     config: Config = state.config
     keys = [k for k in state.fixtures.api_keys if k.key in DEV_KEYS.values()]
     bound = "" if config.host not in WILDCARD_BINDS else f" (bound to {config.host or '*'})"
     base = f" (base path {config.base_path})" if config.base_path else ""
     root = url + config.base_path
+    shared = config.store != "memory"
+    workers = f" ({config.workers} workers)" if config.workers > 1 else ""
     lines = [
-        f"credkit mock server {config.profile!r} profile listening on {url}{bound}{base}",
-        f"  credentials: {len(state.store)} (fixtures: {state.fixtures.source}"
+        f"credkit mock server {config.profile!r} profile listening on {url}{bound}{base}{workers}",
+        f"  credentials: {shared_count if shared else len(state.store)} "
+        f"(fixtures: {state.fixtures.source}"
         + (f", +{config.seed} generated" if config.seed else "")
         + ")",
         f"  encryption passphrase: {state.passphrase_source}",
     ]
+    if shared:
+        from mockserver.redisbackend import shown_url
+
+        lines.append(f"  store: {shown_url(config.store)} (shared by every process on it)")
     if config.state_file is not None:
         lines.append(f"  state file: {config.state_file}")
     if keys:
@@ -168,15 +182,23 @@ def banner(url: str, state: AppState) -> str:
     return _printable("\n".join(lines))
 
 
-def run(config: Config) -> None:
-    """Serve `config` until interrupted (Ctrl-C). Raises CredkitError on a bad config/state."""
-    configure_logging(config.log_level)
-    sock = bind_socket(config)  # first: a port in use is known before anything is loaded
-    try:
-        app = create_app(config)
-    except BaseException:
-        sock.close()
-        raise
+def _prepare(app: Any) -> None:
+    """With a shared store: check Redis and the passphrase, seed it, before listening (a
+    ConfigError, exit 2, when Redis cannot be reached or was set up with another passphrase)."""
+    if app.state.config.store == "memory":
+        return
+
+    async def check() -> None:
+        try:
+            await app.backend.prepare()
+        finally:
+            await app.backend.close()
+
+    asyncio.run(check())
+
+
+def _make_app(config: Config) -> Any:
+    app = create_app(config)
     state = app.state
     # Everything loaded so far (spec, catalog, up to 100k stored credentials) lives as long as
     # the server: out of the collector's sight, a full collection no longer walks it in the
@@ -187,6 +209,40 @@ def run(config: Config) -> None:
         state.access_log.stream = sys.stderr  # buffered, flushed every 50 ms
     else:
         state.access_log.enabled = False
+    return app
+
+
+def worker_app() -> Any:
+    """The app of one `--workers` process (uvicorn's factory), from the parent's config."""
+    values = json.loads(os.environ[WORKER_CONFIG])
+    for name in ("cors_origins", "allowed_hosts"):
+        values[name] = tuple(values[name])
+    config = Config(**values)
+    configure_logging(config.log_level)
+    return _make_app(config)
+
+
+def run(config: Config) -> None:
+    """Serve `config` until interrupted (Ctrl-C). Raises CredkitError on a bad config/state."""
+    if config.admin_token is None and not is_loopback_host(config.host):
+        raise ConfigError(
+            f"--host {config.host} is not loopback: other machines can reach this mock, so its "
+            "admin API needs a token. Start with --admin-token (CREDKIT_ADMIN_TOKEN), or bind "
+            "127.0.0.1."
+        )
+    configure_logging(config.log_level)
+    sock = bind_socket(config)  # first: a port in use is known before anything is loaded
+    try:
+        app = _make_app(config)
+        _prepare(app)
+    except BaseException:
+        sock.close()
+        raise
+    state = app.state
+    shared_count = getattr(app.backend, "count", 0)
+    if config.workers > 1:
+        _run_workers(config, sock, banner_for=lambda url: banner(url, state, shared_count))
+        return
 
     class _Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
@@ -203,7 +259,7 @@ def run(config: Config) -> None:
                     port = sock.getsockname()[1]
                     break
             url = local_url(config.host, port)
-            print(banner(url, state), flush=True)
+            print(banner(url, state, shared_count), flush=True)
 
     uv_config = uvicorn.Config(
         app,
@@ -218,3 +274,35 @@ def run(config: Config) -> None:
     # uvicorn re-raises the Ctrl-C it handled once the shutdown is complete: exit cleanly.
     with contextlib.suppress(KeyboardInterrupt):
         _Server(uv_config).run(sockets=[sock])
+
+
+def _run_workers(config: Config, sock: socket.socket, banner_for: Callable[[str], str]) -> None:
+    """`config.workers` uvicorn worker processes on `sock`, each with its own app on the
+    shared store (`worker_app`); the banner once, from this parent."""
+    from uvicorn.supervisors import Multiprocess
+
+    values = {
+        f.name: (str(v) if isinstance(v, os.PathLike) else v)
+        for f in dataclasses.fields(config)
+        for v in [getattr(config, f.name)]
+    }
+    for name in ("cors_origins", "allowed_hosts"):
+        values[name] = list(values[name])
+    os.environ[WORKER_CONFIG] = json.dumps(values)
+    uv_config = uvicorn.Config(
+        "mockserver.server:worker_app",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=config.workers,
+        log_config=None,
+        log_level=config.log_level,
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+    )
+    sock.set_inheritable(True)
+    sock.listen(uv_config.backlog)  # connections wait in the backlog until a worker is up
+    print(banner_for(local_url(config.host, sock.getsockname()[1])), flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(uv_config, sockets=[sock]).run()

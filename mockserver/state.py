@@ -116,6 +116,7 @@ def build_state(config: Config) -> AppState:
         loaded = state.persistence.load()  # the state file wins over the fixtures
         store.sink = state.persistence
         store.replace_all(loaded if loaded is not None else state.seeds(), record=loaded is None)
-    else:
+    elif config.store == "memory":
         store.replace_all(state.seeds())
+    # else: the state is in Redis (`mockserver.redisbackend`); `store` stays empty, a template
     return state

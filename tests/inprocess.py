@@ -54,6 +54,9 @@ class AppClient:
 
     def close(self) -> None:
         self._loop.run_until_complete(self._client.aclose())
+        backend = getattr(self.app, "backend", None)
+        if backend is not None:  # a Redis store's connections on this client's loop
+            self._loop.run_until_complete(backend.close())
         self._loop.close()
 
     def __enter__(self) -> AppClient:

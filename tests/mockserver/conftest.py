@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,13 +20,44 @@ OTHER = {"Authorization": f"Bearer {DEV_KEYS['other_workspace']}"}
 SECRET = "credkit-test-passphrase"
 
 
-@pytest.fixture
-def make_app() -> Callable[..., Any]:
+@pytest.fixture(params=["memory", "redis"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """Both stores, for the modules that run their tests on each (`make_app` uses it there)."""
+    if request.param == "memory":
+        return "memory"
+    url: str = request.getfixturevalue("redis_url")
+    return url
+
+
+def prepare(app: Any) -> None:
+    """Check and seed a Redis-backed app's store, as `credkit serve` does before listening."""
+
+    async def check() -> None:
+        try:
+            await app.backend.prepare()
+        finally:
+            await app.backend.close()
+
+    asyncio.run(check())
+
+
+def app_factory(store: str = "memory") -> Callable[..., Any]:
+    """`factory(**config) -> app` on `store` (with the tests' passphrase)."""
+
     def factory(**values: Any) -> Any:
         values.setdefault("secret_key", SECRET)
-        return create_app(Config(**values))
+        values.setdefault("store", store)
+        app = create_app(Config(**values))
+        if app.state.config.store != "memory":
+            prepare(app)  # as `credkit serve` does before it listens: seeded now
+        return app
 
     return factory
+
+
+@pytest.fixture
+def make_app() -> Callable[..., Any]:
+    return app_factory()
 
 
 @pytest.fixture

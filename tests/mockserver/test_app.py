@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 import pytest
 
 from tests.assertions import assert_error
-from tests.mockserver.conftest import FULL, READONLY, Client
+from tests.mockserver.conftest import FULL, READONLY, Client, app_factory
+
+
+@pytest.fixture
+def make_app(store_url: str) -> Callable[..., Any]:
+    """Every test here runs on the in-memory store and on Redis: both answer alike."""
+    return app_factory(store_url)
+
 
 CRED = "/api/v1/credentials/cred-789"
 JSON_CT = {"Content-Type": "application/json"}
@@ -68,7 +76,11 @@ def _run_streamed(app: Any, chunks: list[bytes], content_length: int | None) -> 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    async def run() -> None:
+        await app(scope, receive, send)
+        await app.backend.close()  # a Redis store's connections on this loop
+
+    asyncio.run(run())
     return sent[0]["status"], consumed
 
 

@@ -161,3 +161,22 @@ def test_base_path_and_reload_from_env(tmp_path: Path) -> None:
     )
     assert config.base_path == "/flowise" and config.reload is True
     assert Config(base_path="/").base_path == "" and Config().base_path == ""
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"store": "postgres://x"}, "Use 'memory' or a Redis URL"),
+        ({"workers": 2}, "--workers 2 needs a shared store: with the in-memory store"),
+        ({"workers": 0, "store": "redis://h/0"}, "Use a count >= 1"),
+        ({"store": "redis://h/0", "state_file": "s"}, "cannot be used with a Redis store"),
+        ({"namespace_ttl": 0}, "Use seconds > 0"),
+        ({"max_namespaces": 0}, "Use a count >= 1"),
+    ],
+)
+def test_store_workers_and_namespace_settings_are_checked(
+    values: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config(**values)  # type: ignore[arg-type]
+    assert Config(store="rediss://h:6380/1", workers=3).workers == 3

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
+import redis
 
 from credkit_core.catalog import BULLETS, MARKER
 from credkit_core.crypto import decrypt
 from credkit_core.resources import DEV_KEYS
-from tests.mockserver.conftest import FULL, OTHER, SECRET, Client
+from mockserver.redisstore import decode, keys_for
+from tests.mockserver.conftest import FULL, OTHER, SECRET, Client, app_factory
+
+
+@pytest.fixture
+def make_app(store_url: str) -> Callable[..., Any]:
+    """Every test here runs on the in-memory store and on Redis: both answer alike."""
+    return app_factory(store_url)
+
 
 CRED = "/api/v1/credentials/cred-789"
 FIELDS = {
@@ -25,8 +36,18 @@ FIELDS = {
 PG = "postgresql://bob:s3cret-pw@db.example.com:5432/app"
 
 
+MEMORY_ONLY = pytest.mark.parametrize("store_url", ["memory"], indirect=True)
+
+
 def stored(app: Any, credential_id: str = "cred-789") -> dict[str, Any]:
-    return dict(app.state.store.find(credential_id).data)
+    """The plain data stored for `credential_id` (on Redis: its ciphertext, decrypted)."""
+    if app.state.config.store == "memory":
+        return dict(app.state.store.find(credential_id).data)
+    client = redis.Redis.from_url(app.state.config.store)
+    raw = client.hget(keys_for("default")["creds"], credential_id)
+    client.close()
+    assert raw is not None
+    return dict(decode(raw, app.state.store.encryptor).data)
 
 
 def create(
@@ -96,6 +117,7 @@ def test_list_is_workspace_scoped(client: Client) -> None:
     assert mine == {"workspace-123"} and theirs == {"workspace-456"}
 
 
+@MEMORY_ONLY  # reads the in-memory store's objects
 def test_another_workspace_is_never_read_or_changed(app: Any, client: Client) -> None:
     before = app.state.store.find("cred-789")
     for method, body in (("GET", None), ("PUT", {"name": "hijack"}), ("DELETE", None)):
@@ -111,6 +133,7 @@ def test_redaction_on_read(client: Client) -> None:
     assert got == {"roleArn": "arn:plain", "awsSecret": MARKER, "extra": "kept", "n": 1}
 
 
+@MEMORY_ONLY  # reads the in-memory store's objects
 def test_unknown_type_in_the_store_shows_no_data(app: Any, client: Client) -> None:
     app.state.store.find("cred-789").credential_name = "gone"
     assert client.get(CRED, headers=FULL).json()["plainDataObj"] == {}
@@ -168,6 +191,7 @@ def test_immutables_dates_and_fresh_ciphertext(app: Any, client: Client) -> None
     assert "sk-fake" not in second["encryptedData"]
 
 
+@MEMORY_ONLY  # reads the in-memory store's objects
 def test_updated_date_never_goes_back(app: Any, client: Client) -> None:
     record = app.state.store.find("cred-789")
     record.updated_ms = 4_102_444_800_000  # 2100-01-01: a clock that went backwards
@@ -175,6 +199,7 @@ def test_updated_date_never_goes_back(app: Any, client: Client) -> None:
     assert body["updatedDate"] == "2100-01-01T00:00:00.000Z"
 
 
+@MEMORY_ONLY  # reads the in-memory store's objects
 def test_rejected_requests_change_nothing(app: Any, client: Client) -> None:
     before = app.state.store.find("cred-789")
     bad = [
@@ -199,6 +224,7 @@ def test_concurrent_puts_of_distinct_keys_all_survive(app: Any) -> None:
                     for i in range(100)
                 )
             )
+        await app.backend.close()  # a Redis store's connections on this loop
         return [r.status_code for r in responses]
 
     assert asyncio.run(run()) == [200] * 100

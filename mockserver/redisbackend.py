@@ -1,0 +1,589 @@
+"""`RedisBackend`: the mock's state on Redis (`credkit serve --store redis://HOST:PORT/DB`), shared
+by every process and worker started on the same Redis database (layout: `mockserver.redisstore`).
+
+A request: `begin` fetches, in one round trip, the namespace's generations and the credential
+its path names (every credential for a listing), and takes the injected fault it matches (a
+counted fault is decremented in Redis, so it fires exactly `count` times across processes) →
+`handle` runs the profile, unchanged and synchronous, over a `RedisView` of what was fetched,
+then commits its changes with one Lua script that checks nothing it read has changed since (else
+it runs again on fresh data) → `record` appends the masked journal entry.
+
+Redis unreachable: each request that needs it answers 503 in the error shape, and the next
+request after Redis is back is served again (redis-py reconnects by itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from credkit_core.crypto import CryptoError, Encryptor
+from credkit_core.errors import ConfigError
+from credkit_core.fixtures.loader import ApiKey, FixtureSet, Workspace
+from mockserver.auth import KeyRing
+from mockserver.backend import Handler, StateView, too_many_namespaces
+from mockserver.faults import Fault
+from mockserver.journal import JournalEntry, bounded, entry_view
+from mockserver.namespaces import DEFAULT, current
+from mockserver.passphrase import generate_passphrase
+from mockserver.redisstore import (
+    COMMIT,
+    RESET,
+    TAKE_FAULT,
+    VERIFIER_TEXT,
+    NeedFetch,
+    RedisView,
+    commit_args,
+    decode,
+    encode,
+    keys_for,
+)
+from mockserver.requests import Call
+from mockserver.responses import ApiError, Reply
+from mockserver.state import AppState
+
+__all__ = ["RedisBackend", "shown_url"]
+
+log = logging.getLogger("credkit")
+
+ITEM_PREFIX = "/api/v1/credentials/"
+LIST_PATH = "/api/v1/credentials"
+JOURNAL_SIZE = 1000
+POOL_SIZE = 64  # Redis connections per process (per event loop)
+NAMESPACES = "credkit:namespaces"  # sorted set: name -> last use (epoch seconds)
+ATTEMPTS = 50  # runs of one request before it gives up on a hot credential (503)
+
+
+def shown_url(url: str) -> str:
+    """The store URL without its password, for messages and the banner."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def fixtures_json(fixtures: FixtureSet) -> bytes:
+    return orjson.dumps(
+        {
+            "workspaces": [{"id": w.id, "name": w.name} for w in fixtures.workspaces],
+            "apiKeys": [
+                {
+                    "key": k.key,
+                    "workspace": k.workspace,
+                    "permissions": sorted(k.permissions),
+                    "name": k.name,
+                }
+                for k in fixtures.api_keys
+            ],
+        }
+    )
+
+
+def fixtures_from_json(raw: bytes, source: str) -> FixtureSet:
+    doc = orjson.loads(raw)
+    return FixtureSet(
+        workspaces=tuple(Workspace(w["id"], w["name"]) for w in doc["workspaces"]),
+        api_keys=tuple(
+            ApiKey(k["key"], k["workspace"], frozenset(k["permissions"]), k["name"])
+            for k in doc["apiKeys"]
+        ),
+        credentials=(),
+        source=source,
+    )
+
+
+@dataclass
+class Ticket:
+    """What `begin` fetched for one request."""
+
+    namespace: str
+    gen: bytes
+    fetched: dict[str, bytes | None] = field(default_factory=dict)
+    complete: bool = False
+
+
+@dataclass
+class Known:
+    """This process's copy of a namespace's keys and faults, by generation."""
+
+    gen: bytes = b""
+    fixtures: FixtureSet | None = None
+    keyring: KeyRing | None = None
+    fgen: bytes = b""
+    faults: list[Fault] = field(default_factory=list)
+
+
+class RedisBackend:
+    """The shared state on Redis; the `Backend` the app uses with `--store redis://...`."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.url = state.config.store
+        self.template = state.store  # empty: its encryptor and catalog serve the views
+        self._clients: dict[asyncio.AbstractEventLoop, Any] = {}
+        self._scripts: dict[asyncio.AbstractEventLoop, dict[str, Any]] = {}
+        self._known: dict[str, Known] = {}
+        self._locks: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._prepared = False
+        self.count = 0  # credentials in the default namespace when `prepare` checked
+
+    # -- connection --------------------------------------------------------------------------
+
+    def client(self) -> Any:
+        """This event loop's client (a connection pool is bound to the loop that made it)."""
+        loop = asyncio.get_running_loop()
+        found = self._clients.get(loop)
+        if found is None:
+            # A blocking pool: a burst of requests waits for one of POOL_SIZE connections
+            # rather than failing (redis-py's default pool raises MaxConnectionsError).
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url,
+                max_connections=POOL_SIZE,
+                timeout=10,
+                socket_connect_timeout=2,
+                socket_timeout=5,
+                retry=Retry(NoBackoff(), 1),
+            )
+            found = aioredis.Redis(connection_pool=pool)
+            self._clients[loop] = found
+            self._scripts[loop] = {
+                "commit": found.register_script(COMMIT),
+                "reset": found.register_script(RESET),
+                "take": found.register_script(TAKE_FAULT),
+            }
+        return found
+
+    def script(self, name: str) -> Any:
+        """A Lua script (EVALSHA, loaded again by itself after a Redis restart)."""
+        return self._scripts[asyncio.get_running_loop()][name]
+
+    def unavailable(self, exc: Exception) -> ApiError:
+        return ApiError(
+            503,
+            f"The shared store at {shown_url(self.url)} is unavailable "
+            f"({type(exc).__name__}); the mock answers again as soon as Redis is back.",
+        )
+
+    async def prepare(self) -> None:
+        """Check Redis and the passphrase, seed the default namespace. ConfigError (exit 2)
+        when Redis cannot be reached or holds data written with another passphrase."""
+        client = self.client()
+        try:
+            await client.ping()
+            await self._check_passphrase(client)
+            await self._ensure(client, "default")
+            self.count = await client.hlen(keys_for("default")["creds"])
+        except RedisError as exc:
+            reason = str(exc).rstrip(".")
+            raise ConfigError(
+                f"Cannot reach the store at {shown_url(self.url)}: {reason}. Start Redis there "
+                "or fix --store / CREDKIT_STORE."
+            ) from None
+        self._prepared = True
+
+    async def _check_passphrase(self, client: Any) -> None:
+        state = self.state
+        if state.passphrase_source == "generated":  # none given: share one through Redis
+            await client.set("credkit:passphrase", generate_passphrase(), nx=True)
+            shared = (await client.get("credkit:passphrase")).decode("utf-8")
+            state.store.encryptor = Encryptor(shared)
+            state.passphrase_source = "generated, kept in Redis"
+        encryptor = state.store.encryptor
+        await client.set("credkit:verifier", encryptor.encrypt(VERIFIER_TEXT), nx=True)
+        stored = (await client.get("credkit:verifier")).decode("ascii")
+        try:
+            same = encryptor.decrypt(stored) == VERIFIER_TEXT
+        except (CryptoError, ValueError):
+            same = False
+        if not same:
+            raise ConfigError(
+                f"The store at {shown_url(self.url)} holds credentials encrypted with another "
+                "passphrase: start every process with the same --secret-key, or use another "
+                "Redis database."
+            )
+
+    async def _ensure(self, client: Any, namespace: str) -> None:
+        """Seed `namespace` from the fixtures unless it exists (atomic: one process seeds);
+        a new one beyond `--max-namespaces` is refused (429)."""
+        keys = keys_for(namespace)
+        if await client.exists(keys["meta"]):
+            return
+        if namespace != DEFAULT:
+            config = self.state.config
+            cutoff = time.time() - config.namespace_ttl
+            await client.zremrangebyscore(NAMESPACES, "-inf", cutoff)
+            # This one may be listed already (touched by the request that found it missing).
+            listed = await client.zscore(NAMESPACES, namespace) is not None
+            if await client.zcard(NAMESPACES) - listed >= config.max_namespaces:
+                await client.zrem(NAMESPACES, namespace)
+                raise too_many_namespaces(namespace, config.max_namespaces)
+        seeds = self.state.seeds()
+        await self._write_all(client, namespace, self.state.fixtures, seeds, only_if_new=True)
+
+    def _touch_into(self, pipe: Any, namespace: str) -> None:
+        """Queue: `namespace` used now; its keys expire after `--namespace-ttl` idle."""
+        if namespace == DEFAULT:
+            return
+        ttl = math.ceil(self.state.config.namespace_ttl)
+        pipe.zadd(NAMESPACES, {namespace: time.time()})
+        for key in keys_for(namespace).values():
+            pipe.expire(key, ttl)
+
+    async def _touch(self, client: Any, namespace: str) -> None:
+        pipe = client.pipeline(transaction=False)
+        self._touch_into(pipe, namespace)
+        await pipe.execute()
+
+    async def _write_all(
+        self,
+        client: Any,
+        namespace: str,
+        fixtures: FixtureSet,
+        creds: list[Any],
+        only_if_new: bool,
+        keep_extras: bool = False,
+    ) -> None:
+        """Replace the namespace's credentials and fixtures (and, unless `keep_extras`, its
+        journal and faults); with `only_if_new`, only when the namespace does not exist."""
+        keys = keys_for(namespace)
+        mode = "seed" if only_if_new else ("load" if keep_extras else "reset")
+        args: list[Any] = [mode, fixtures_json(fixtures)]
+        for credential in creds:
+            args += [credential.id, encode(credential)]
+        await self.script("reset")(
+            keys=[keys[k] for k in ("creds", "meta", "faults", "fault-left", "fault-hits")]
+            + [keys["journal"]],
+            args=args,
+        )
+        await self._touch(client, namespace)  # the keys were made anew: their TTL too
+
+    async def _ready(self) -> Any:
+        client = self.client()
+        if not self._prepared:
+            try:
+                await self.prepare()
+            except ConfigError as exc:
+                raise ApiError(503, str(exc)) from None
+        return client
+
+    # -- one API request -----------------------------------------------------------------------
+
+    async def begin(self, method: str, path: str) -> tuple[Fault | None, Any]:
+        namespace = current.get()
+        client = await self._ready()
+        keys = keys_for(namespace)
+        item = path[len(ITEM_PREFIX) :] if path.startswith(ITEM_PREFIX) else ""
+        complete = path == LIST_PATH and method == "GET"
+        try:
+            for _ in range(2):
+                pipe = client.pipeline(transaction=False)
+                pipe.hmget(keys["meta"], "gen", "fgen")
+                if item and "/" not in item:
+                    pipe.hget(keys["creds"], item)
+                elif complete:
+                    pipe.hgetall(keys["creds"])
+                self._touch_into(pipe, namespace)
+                results = await pipe.execute()
+                gen, fgen = results[0]
+                if gen is not None:
+                    break
+                await self._ensure(client, namespace)  # new, or lost with a Redis restart
+            else:  # pragma: no cover - seeded just before
+                raise ApiError(503, f"The namespace {namespace!r} could not be created.")
+            ticket = Ticket(namespace, gen)
+            if item and "/" not in item:
+                ticket.fetched[item] = results[1]
+            elif complete:
+                ticket.fetched = {k.decode(): v for k, v in results[1].items()}
+                ticket.complete = True
+            known = await self._refresh(client, namespace, gen, fgen)
+            fault = await self._take_fault(client, namespace, known, method, path)
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+        return fault, ticket
+
+    async def _refresh(self, client: Any, namespace: str, gen: bytes, fgen: bytes) -> Known:
+        """This process's copy of the namespace's keys and faults, fetched when they changed."""
+        keys = keys_for(namespace)
+        known = self._known.setdefault(namespace, Known())
+        if known.gen != gen:
+            raw = await client.hget(keys["meta"], "fixtures")
+            known.fixtures = fixtures_from_json(raw, self.state.fixtures.source)
+            known.keyring = KeyRing(known.fixtures.api_keys)
+            known.gen = gen
+        if known.fgen != fgen:
+            defined = await client.hgetall(keys["faults"])
+            faults = []
+            for fid, raw in defined.items():
+                spec = orjson.loads(raw)
+                faults.append(
+                    Fault(int(fid), spec["method"], spec["path"], spec["status"], None, spec["ms"])
+                )
+            known.faults = sorted(faults, key=lambda f: f.id)
+            known.fgen = fgen
+        return known
+
+    async def _take_fault(
+        self, client: Any, namespace: str, known: Known, method: str, path: str
+    ) -> Fault | None:
+        keys = keys_for(namespace)
+        for fault in known.faults:
+            if fault.matches(method, path):
+                taken = await self.script("take")(
+                    keys=[keys["faults"], keys["fault-left"], keys["fault-hits"], keys["meta"]],
+                    args=[fault.id],
+                )
+                if taken:
+                    return fault
+        return None
+
+    async def handle(self, handler: Handler, call: Call, ticket: Any) -> Reply:
+        if call.method in ("GET", "HEAD"):
+            return await self._run(handler, call, ticket)
+        # One writer per path per process at a time: the optimistic commit then only races
+        # other processes, not this one's own concurrent requests.
+        name = (id(asyncio.get_running_loop()), ticket.namespace + call.path)
+        lock = self._locks.get(name)
+        if lock is None:
+            lock = self._locks[name] = asyncio.Lock()
+        async with lock:
+            return await self._run(handler, call, ticket)
+
+    async def _run(self, handler: Handler, call: Call, ticket: Ticket) -> Reply:
+        client = self.client()
+        state = self.state
+        keys = keys_for(ticket.namespace)
+        known = self._known[ticket.namespace]
+        try:
+            for attempt in range(ATTEMPTS):
+                view = RedisView(self.template, ticket.fetched, ticket.complete)
+                run = Call(call.method, call.path, call.query, call.headers, call.body)
+                state.store, state.keyring = view, known.keyring or state.keyring
+                try:
+                    reply = handler(run)
+                except NeedFetch as need:
+                    await self._fetch(client, keys, ticket, need.credential_id)
+                    continue
+                finally:
+                    state.store = self.template
+                call.json, call.key, call.params = run.json, run.key, run.params
+                if not view.changes:
+                    return reply
+                if await self.script("commit")(keys=[keys["creds"]], args=commit_args(view)):
+                    return reply
+                # Something it read changed meanwhile: read again, run again.
+                await self._fetch(client, keys, ticket, None if ticket.complete else "")
+                await asyncio.sleep(random.random() * 0.0005 * attempt)
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+        raise ApiError(
+            503,
+            f"{call.method} {call.path} lost {ATTEMPTS} races for the same credential with "
+            "other requests; retry it.",
+        )
+
+    @staticmethod
+    async def _fetch(
+        client: Any, keys: dict[str, str], ticket: Ticket, credential_id: str | None
+    ) -> None:
+        """Fetch one more credential (`credential_id`), everything (None), or again what was
+        read ("")."""
+        if credential_id is None:
+            everything = await client.hgetall(keys["creds"])
+            ticket.fetched = {k.decode(): v for k, v in everything.items()}
+            ticket.complete = True
+            return
+        wanted = [credential_id] if credential_id else list(ticket.fetched)
+        if wanted:
+            values = await client.hmget(keys["creds"], wanted)
+            ticket.fetched.update(zip(wanted, values, strict=True))
+
+    async def record(self, entry: JournalEntry) -> None:
+        namespace = current.get()
+        keys = keys_for(namespace)
+        try:
+            pipe = self.client().pipeline(transaction=False)
+            pipe.rpush(keys["journal"], orjson.dumps(entry_view(bounded(entry))))
+            pipe.ltrim(keys["journal"], -JOURNAL_SIZE, -1)
+            self._touch_into(pipe, namespace)  # after: a new journal gets its TTL too
+            await pipe.execute()
+        except RedisError as exc:  # the answer is already sent; the entry is lost
+            log.warning("Journal entry not written to the store: %s.", type(exc).__name__)
+
+    # -- the admin API -------------------------------------------------------------------------
+
+    async def _admin(self) -> tuple[Any, dict[str, str]]:
+        """The client and the keys of the caller's namespace (created on first use)."""
+        client, namespace = await self._ready(), current.get()
+        try:
+            await self._ensure(client, namespace)
+            await self._touch(client, namespace)
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+        return client, keys_for(namespace)
+
+    async def reset(self) -> None:
+        client, _ = await self._admin()
+        try:
+            await self._write_all(
+                client, current.get(), self.state.fixtures, self.state.seeds(), False
+            )
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+
+    async def load(self, loaded: FixtureSet) -> None:
+        client, _ = await self._admin()
+        seeds = self.template.from_seeds(loaded.credentials)
+        try:
+            await self._write_all(client, current.get(), loaded, seeds, False, keep_extras=True)
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+
+    async def view(self) -> StateView:
+        client, keys = await self._admin()
+        try:
+            raw, creds = (
+                await client.hget(keys["meta"], "fixtures"),
+                await client.hgetall(keys["creds"]),
+            )
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+        fixtures = fixtures_from_json(raw, self.state.fixtures.source)
+        encryptor = self.template.encryptor
+        return fixtures, [decode(v, encryptor) for v in creds.values()]
+
+    async def journal(self) -> list[dict[str, Any]]:
+        client, keys = await self._admin()
+        try:
+            entries = await client.lrange(keys["journal"], 0, -1)
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+        return [orjson.loads(e) for e in entries]
+
+    async def clear_journal(self) -> None:
+        client, keys = await self._admin()
+        try:
+            await client.delete(keys["journal"])
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+
+    async def add_fault(
+        self, *, method: str, path: str, status: int | None, count: int | None, latency_ms: float
+    ) -> dict[str, Any]:
+        client, keys = await self._admin()
+        spec: dict[str, Any] = {
+            "method": method.upper(),
+            "path": path,
+            "status": status,
+            "ms": latency_ms,
+        }
+        try:
+            fid = await client.incr("credkit:fault-id")
+            pipe = client.pipeline(transaction=True)
+            pipe.hset(keys["faults"], str(fid), orjson.dumps(spec))
+            if count is not None:
+                pipe.hset(keys["fault-left"], str(fid), count)
+            pipe.hincrby(keys["meta"], "fgen", 1)
+            await pipe.execute()
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+        return Fault(fid, spec["method"], path, status, count, latency_ms).view()
+
+    async def faults(self) -> list[dict[str, Any]]:
+        client, keys = await self._admin()
+        try:
+            pipe = client.pipeline(transaction=True)
+            pipe.hgetall(keys["faults"])
+            pipe.hgetall(keys["fault-left"])
+            pipe.hgetall(keys["fault-hits"])
+            defined, left, hits = await pipe.execute()
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+        out = []
+        for fid, raw in defined.items():
+            spec = orjson.loads(raw)
+            remaining = int(left[fid]) if fid in left else None
+            fault = Fault(int(fid), spec["method"], spec["path"], spec["status"], remaining, 0)
+            fault.latency_ms, fault.hits = spec["ms"], int(hits.get(fid, 0))
+            out.append(fault)
+        return [f.view() for f in sorted(out, key=lambda f: f.id)]
+
+    async def clear_faults(self) -> None:
+        client, keys = await self._admin()
+        try:
+            pipe = client.pipeline(transaction=True)
+            pipe.delete(keys["faults"], keys["fault-left"], keys["fault-hits"])
+            pipe.hincrby(keys["meta"], "fgen", 1)
+            await pipe.execute()
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+
+    async def remove_fault(self, fault_id: int) -> bool:
+        client, keys = await self._admin()
+        try:
+            pipe = client.pipeline(transaction=True)
+            pipe.hdel(keys["faults"], str(fault_id))
+            pipe.hdel(keys["fault-left"], str(fault_id))
+            pipe.hdel(keys["fault-hits"], str(fault_id))
+            pipe.hincrby(keys["meta"], "fgen", 1)
+            removed, *_ = await pipe.execute()
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+        return bool(removed)
+
+    async def namespaces(self) -> list[dict[str, Any]]:
+        client, _ = await self._admin()
+        try:
+            await client.zremrangebyscore(
+                NAMESPACES, "-inf", time.time() - self.state.config.namespace_ttl
+            )
+            named = await client.zrange(NAMESPACES, 0, -1, withscores=True)
+            names = [DEFAULT, *sorted(n.decode() for n, _ in named)]
+            used = {n.decode(): at for n, at in named}
+            pipe = client.pipeline(transaction=False)
+            for name in names:
+                keys = keys_for(name)
+                pipe.exists(keys["meta"])
+                pipe.hlen(keys["creds"])
+                pipe.llen(keys["journal"])
+            counts = await pipe.execute()
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
+        out = []
+        for i, name in enumerate(names):
+            exists, credentials, requests = counts[3 * i : 3 * i + 3]
+            if exists or name == DEFAULT:
+                at = used.get(name, time.time())
+                out.append(
+                    {
+                        "name": name,
+                        "credentials": credentials,
+                        "requests": requests,
+                        "lastUsed": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at))
+                        + f".{int(at * 1000) % 1000:03d}Z",
+                    }
+                )
+        return out
+
+    async def close(self) -> None:
+        self._scripts.pop(asyncio.get_running_loop(), None)
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose(close_connection_pool=True)

@@ -1,0 +1,219 @@
+"""The Redis layout of the shared state, its Lua scripts, and `RedisView`: a request's view of
+the credentials it reads, which records the changes it makes.
+
+Keys, per namespace NS (the `{NS}` hash tag keeps a namespace's keys in one cluster slot):
+
+    credkit:{NS}:creds       hash  id -> credential JSON (`encryptedData`, never the plain data)
+    credkit:{NS}:meta        hash  gen (bumped by reset/load), fgen (bumped by fault changes),
+                                   fixtures (the keys and workspaces in force, JSON)
+    credkit:{NS}:faults      hash  id -> fault JSON;  :fault-left / :fault-hits  id -> count
+    credkit:{NS}:journal     list  masked journal entries, the newest last, at most 1,000
+    credkit:verifier               the passphrase check: a fixed text encrypted with it
+    credkit:passphrase             the generated passphrase, when no process was given one
+
+A write is optimistic: the view remembers the JSON of every credential it read, and `COMMIT`
+applies the request's changes only if each of those is still what was read (else nothing is
+written and the request runs again on fresh data). No lost update, across any number of
+processes, without a lock held across a round trip.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from credkit_core.crypto import Encryptor
+from mockserver.store import Store, StoredCredential
+
+__all__ = [
+    "ANY",
+    "COMMIT",
+    "RESET",
+    "TAKE_FAULT",
+    "NeedFetch",
+    "RedisView",
+    "commit_args",
+    "decode",
+    "encode",
+    "keys_for",
+]
+
+ANY = "\x00any"  # a change whose target was never read: written whatever is there
+VERIFIER_TEXT = "credkit passphrase verifier"
+
+
+def keys_for(namespace: str) -> dict[str, str]:
+    base = f"credkit:{{{namespace}}}:"
+    return {
+        name: base + name for name in ("creds", "meta", "faults", "fault-left", "fault-hits")
+    } | {"journal": base + "journal"}
+
+
+def encode(credential: StoredCredential) -> bytes:
+    """A credential as stored in Redis: ciphertext only, never the plain data."""
+    return orjson.dumps(
+        {
+            "id": credential.id,
+            "name": credential.name,
+            "credentialName": credential.credential_name,
+            "workspaceId": credential.workspace_id,
+            "encryptedData": credential.encrypted,
+            "createdMs": credential.created_ms,
+            "updatedMs": credential.updated_ms,
+        }
+    )
+
+
+_decoded: dict[bytes, StoredCredential] = {}  # raw -> decoded: a raw value never changes
+
+
+def decode(raw: bytes, encryptor: Encryptor) -> StoredCredential:
+    """A stored credential from its Redis JSON (decrypted once per process per value)."""
+    found = _decoded.get(raw)
+    if found is not None:
+        return found
+    item: dict[str, Any] = orjson.loads(raw)
+    found = StoredCredential(
+        id=item["id"],
+        name=item["name"],
+        credential_name=item["credentialName"],
+        workspace_id=item["workspaceId"],
+        # the standard library: integers beyond 64 bits stay integers (orjson makes floats)
+        data=json.loads(encryptor.decrypt(item["encryptedData"])),
+        encrypted=item["encryptedData"],
+        created_ms=item["createdMs"],
+        updated_ms=item["updatedMs"],
+    )
+    if len(_decoded) >= 20_000:
+        _decoded.clear()
+    _decoded[raw] = found
+    return found
+
+
+class NeedFetch(Exception):
+    """The request read a credential that was not fetched: fetch it (or all) and run again."""
+
+    def __init__(self, credential_id: str | None) -> None:
+        super().__init__(credential_id)
+        self.credential_id = credential_id  # None: every credential
+
+
+class RedisView(Store):
+    """The in-memory `Store`'s logic (merge, markers, fresh ciphertext: the same code) over
+    the credentials one request fetched; its changes are collected for `COMMIT`."""
+
+    def __init__(
+        self, template: Store, fetched: dict[str, bytes | None], complete: bool = False
+    ) -> None:
+        super().__init__(template.encryptor, template.catalog)
+        self.read = fetched  # id -> the raw value read (None: absent)
+        self.complete = complete
+        self.changes: dict[str, bytes | None] = {}  # id -> new raw value (None: delete)
+        self.sink = self
+        self._by_id = {
+            cid: decode(raw, self.encryptor) for cid, raw in fetched.items() if raw is not None
+        }
+
+    def get(self, credential_id: str, workspace_id: str) -> StoredCredential | None:
+        if not self.complete and credential_id not in self.read:
+            raise NeedFetch(credential_id)
+        return super().get(credential_id, workspace_id)
+
+    def find(self, credential_id: str) -> StoredCredential | None:
+        if not self.complete and credential_id not in self.read:
+            raise NeedFetch(credential_id)
+        return super().find(credential_id)
+
+    def ids(self) -> set[str]:
+        if not self.complete:
+            raise NeedFetch(None)
+        return super().ids()
+
+    def all(self) -> list[StoredCredential]:
+        if not self.complete:
+            raise NeedFetch(None)
+        return super().all()
+
+    def list(self, workspace_id: str, types: Iterable[str] | None = None) -> list[StoredCredential]:
+        if not self.complete:
+            raise NeedFetch(None)
+        return super().list(workspace_id, types)
+
+    def __len__(self) -> int:
+        if not self.complete:
+            raise NeedFetch(None)
+        return super().__len__()
+
+    # -- the ChangeSink the base class reports every change to -------------------------------
+
+    def record_put(self, credential: StoredCredential) -> None:
+        self.changes[credential.id] = encode(credential)
+
+    def record_delete(self, credential_id: str) -> None:
+        self.changes[credential_id] = None
+
+    def record_snapshot(self, credentials: Iterable[StoredCredential]) -> None:
+        raise NotImplementedError("a request view never replaces the whole store")
+
+
+def commit_args(view: RedisView) -> list[bytes | str]:
+    """ARGV for `COMMIT`: (id, expected raw or "" for absent or ANY, new raw or "")."""
+    args: list[bytes | str] = []
+    for cid, new in view.changes.items():
+        expected: bytes | str = ANY
+        if cid in view.read:
+            expected = view.read[cid] or ""
+        args += [cid, expected, new or ""]
+    return args
+
+
+# KEYS[1] creds. ARGV: triples (id, expected, new). All expectations hold, or nothing changes.
+COMMIT = """
+for i = 1, #ARGV, 3 do
+  local want = ARGV[i + 1]
+  if want ~= '\\0any' then
+    local have = redis.call('HGET', KEYS[1], ARGV[i]) or ''
+    if have ~= want then return 0 end
+  end
+end
+for i = 1, #ARGV, 3 do
+  if ARGV[i + 2] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
+  else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2]) end
+end
+return 1
+"""
+
+# KEYS: creds, meta, faults, fault-left, fault-hits, journal. ARGV[1]: `seed` (only when the
+# namespace does not exist yet), `reset` (the journal and faults cleared too) or `load` (they
+# are kept); ARGV[2]: fixtures JSON; then pairs (id, raw). Returns 1 when it wrote.
+RESET = """
+if ARGV[1] == 'seed' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[1] == 'load' then redis.call('DEL', KEYS[1])
+else redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6]) end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HINCRBY', KEYS[2], 'gen', 1)
+redis.call('HINCRBY', KEYS[2], 'fgen', 1)
+redis.call('HSET', KEYS[2], 'fixtures', ARGV[2])
+return 1
+"""
+
+# KEYS: faults, fault-left, fault-hits, meta. ARGV[1]: fault id. 1 when this request takes the
+# fault (a counted one at most `count` times across every process), 0 when it is used up.
+TAKE_FAULT = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+local left = redis.call('HGET', KEYS[2], ARGV[1])
+if left then
+  left = redis.call('HINCRBY', KEYS[2], ARGV[1], -1)
+  if left < 0 then return 0 end
+  if left == 0 then
+    redis.call('HDEL', KEYS[1], ARGV[1])
+    redis.call('HDEL', KEYS[2], ARGV[1])
+    redis.call('HINCRBY', KEYS[4], 'fgen', 1)
+  end
+end
+redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+return 1
+"""

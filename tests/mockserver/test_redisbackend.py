@@ -1,0 +1,183 @@
+"""`mockserver.redisbackend` in-process: two apps on one Redis stand for two processes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from credkit_core.errors import ConfigError
+from mockserver.redisbackend import shown_url
+from mockserver.redisstore import keys_for
+from tests.mockserver.conftest import FULL, app_factory
+from tests.redisserver import RedisServer
+
+CRED = "/api/v1/credentials/cred-789"
+SECRET_VALUE = "sk-very-secret-value-0042"
+
+
+@pytest.fixture
+def make_app(redis_url: str) -> Callable[..., Any]:
+    return app_factory(redis_url)
+
+
+def test_two_processes_share_credentials_keys_and_journal(make_app: Any, make_client: Any) -> None:
+    one, two = make_client(make_app()), make_client(make_app())
+    put = one.put(CRED, json={"plainDataObj": {"from": "one"}}, headers=FULL)
+    assert put.status_code == 200
+    assert two.get(CRED, headers=FULL).json()["plainDataObj"]["from"] == "one"
+    loaded = {
+        "workspaces": [{"id": "w9"}],
+        "apiKeys": [{"key": "team-key", "workspace": "w9", "permissions": ["credentials:view"]}],
+        "credentials": [],
+    }
+    assert one.put("/__admin/state", json=loaded).status_code == 200
+    assert two.get("/api/v1/credentials", headers={"Authorization": "Bearer team-key"}).json() == []
+    assert two.get("/api/v1/credentials", headers=FULL).status_code == 401
+    paths = [e["path"] for e in two.get("/__admin/requests").json()]
+    assert paths[:2] == [CRED, CRED] and len(paths) == 4
+
+
+def test_a_counted_fault_fires_exactly_count_times_across_processes(
+    make_app: Any, make_client: Any
+) -> None:
+    one, two = make_client(make_app()), make_client(make_app())
+    assert one.get("/api/v1/ping").status_code == 200  # both know "no faults" first
+    assert two.get("/api/v1/ping").status_code == 200
+    added = one.post("/__admin/faults", json={"path": "/api/v1/ping", "status": 503, "count": 3})
+    assert added.status_code == 201
+    statuses = [(one if i % 2 else two).get("/api/v1/ping").status_code for i in range(8)]
+    assert statuses.count(503) == 3 and statuses[:3] == [503] * 3
+    assert two.get("/__admin/faults").json() == []
+    unlimited = {"path": "/api/v1/ping", "status": 418}
+    assert two.post("/__admin/faults", json=unlimited).status_code == 201
+    assert one.get("/api/v1/ping").status_code == 418
+    assert two.get("/__admin/faults").json()[0]["hits"] == 1
+    assert one.delete("/__admin/faults").status_code == 204
+    assert two.get("/api/v1/ping").status_code == 200
+
+
+def test_only_ciphertext_is_stored(make_app: Any, make_client: Any, redis_url: str) -> None:
+    client = make_client(make_app())
+    body = {
+        "name": "n",
+        "credentialName": "openAIApi",
+        "plainDataObj": {"openAIApiKey": SECRET_VALUE},
+    }
+    assert client.post("/api/v1/credentials", json=body, headers=FULL).status_code == 200
+    raw = redis.Redis.from_url(redis_url)
+    everything = []
+    for key in raw.keys("*"):
+        kind = raw.type(key)
+        if kind == b"hash":
+            everything += [b"%s=%s" % pair for pair in raw.hgetall(key).items()]
+        elif kind == b"list":
+            everything += raw.lrange(key, 0, -1)
+        else:
+            everything.append(raw.get(key) or b"")
+    dumped = b"\n".join(everything)
+    raw.close()
+    assert b"U2FsdGVkX1" in dumped and SECRET_VALUE.encode() not in dumped
+
+
+def test_processes_with_different_passphrases_refuse_to_share(redis_url: str) -> None:
+    app_factory(redis_url)(secret_key="first")
+    with pytest.raises(ConfigError, match=r"another passphrase.*same --secret-key"):
+        app_factory(redis_url)(secret_key="second")
+
+
+def test_a_generated_passphrase_is_shared_through_redis(redis_url: str, make_client: Any) -> None:
+    one = app_factory(redis_url)(secret_key=None)
+    two = app_factory(redis_url)(secret_key=None)
+    assert one.state.passphrase_source == "generated, kept in Redis"
+    made = make_client(one).post(
+        "/api/v1/credentials",
+        json={"name": "n", "credentialName": "openAIApi", "plainDataObj": {"a": "1"}},
+        headers=FULL,
+    )
+    got = make_client(two).get(f"/api/v1/credentials/{made.json()['id']}", headers=FULL)
+    assert got.status_code == 200 and got.json()["plainDataObj"] == {"a": "1"}
+
+
+def test_the_journal_keeps_the_last_1000(make_app: Any, make_client: Any) -> None:
+    client = make_client(make_app())
+    for i in range(1003):
+        client.get(f"/api/v1/ping?n={i}")
+    entries = client.get("/__admin/requests").json()
+    assert len(entries) == 1000 and entries[-1]["query"] == {"n": "***"}
+
+
+def test_concurrent_puts_through_two_processes_lose_nothing(make_app: Any) -> None:
+    one, two = make_app(), make_app()
+
+    async def run() -> list[int]:
+        clients = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://127.0.0.1")
+            for a in (one, two)
+        ]
+        responses = await asyncio.gather(
+            *(
+                clients[i % 2].put(CRED, json={"plainDataObj": {f"k{i}": i}}, headers=FULL)
+                for i in range(200)
+            )
+        )
+        for c in clients:
+            await c.aclose()
+        for a in (one, two):
+            await a.backend.close()
+        return [r.status_code for r in responses]
+
+    assert asyncio.run(run()) == [200] * 200
+    client = app_factory(one.state.config.store)()
+    data = asyncio.run(_view(client))
+    assert all(data[f"k{i}"] == i for i in range(200))
+
+
+async def _view(app: Any) -> dict[str, Any]:
+    _, credentials = await app.backend.view()
+    await app.backend.close()
+    return next(dict(c.data) for c in credentials if c.id == "cred-789")
+
+
+def test_redis_lost_answers_503_and_recovers(make_redis: Any, make_client: Any) -> None:
+    server: RedisServer = make_redis()
+    client = make_client(app_factory(server.url)())
+    assert client.get(CRED, headers=FULL).status_code == 200
+    server.stop()
+    for response in (
+        client.get(CRED, headers=FULL),
+        client.put(CRED, json={"name": "x"}, headers=FULL),
+        client.get("/__admin/state"),
+    ):
+        assert response.status_code == 503
+        body = response.json()
+        assert set(body) == {"statusCode", "success", "message", "stack"}
+        assert "is unavailable" in body["message"] and "Traceback" not in response.text
+    server.start()  # empty: nothing was saved; the namespace is seeded again on first use
+    assert client.get(CRED, headers=FULL).status_code == 200
+    assert client.put(CRED, json={"name": "back"}, headers=FULL).json()["name"] == "back"
+
+
+def test_redis_absent_at_start_is_a_config_error(tmp_path: Any) -> None:
+    server = RedisServer(tmp_path)  # never started: nothing listens on its port
+    with pytest.raises(ConfigError, match=r"Cannot reach the store at redis://127\.0\.0\.1"):
+        app_factory(server.url)()
+
+
+def test_the_url_password_is_never_shown() -> None:
+    assert shown_url("redis://:hunter2@cache:6380/1") == "redis://:***@cache:6380/1"
+    assert shown_url("rediss://u:p@h/0") == "rediss://u:***@h/0"
+    assert shown_url("redis://h:1/0") == "redis://h:1/0"
+
+
+def test_the_flowise_profile_runs_on_redis(make_app: Any, make_client: Any) -> None:
+    client = make_client(make_app(profile="flowise-3.1"))
+    listed = client.get("/api/v1/credentials", headers=FULL)
+    assert listed.status_code == 200 and len(listed.json()) >= 1
+    put = client.put(CRED, json={"plainDataObj": {"extra": "1"}}, headers=FULL)
+    assert put.status_code == 200
+    assert keys_for("default")["creds"] == "credkit:{default}:creds"

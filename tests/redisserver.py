@@ -1,0 +1,109 @@
+"""A real `redis-server` for the tests (a pytest plugin, listed in `tests/conftest.py`).
+
+`redis_server` (session): one `redis-server` on a free loopback port, nothing saved to disk.
+`redis_url`: its URL, emptied (FLUSHALL) before each test. `make_redis`: servers of a test's
+own, to stop and start again. Without the `redis-server` command (Debian package
+`redis-server`) the tests that need it skip, saying so; `.ci/run` installs it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+__all__ = ["RedisServer"]
+
+MISSING = "redis-server is not installed (Debian package redis-server; .ci/run installs it)"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    """One `redis-server` process on 127.0.0.1:`port`; `stop()` and `start()` again."""
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = shutil.which("redis-server")
+        if command is None:
+            pytest.skip(MISSING)
+        self.process = subprocess.Popen(
+            [
+                command,
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
+                time.sleep(0.05)
+            finally:
+                client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.process = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    client = redis_server.client()
+    client.flushall()
+    client.close()
+    return redis_server.url
+
+
+@pytest.fixture
+def make_redis(tmp_path: Path) -> Iterator[Callable[[], RedisServer]]:
+    made: list[RedisServer] = []
+
+    def factory() -> RedisServer:
+        made.append(RedisServer(tmp_path / f"redis-{len(made)}"))
+        made[-1].directory.mkdir()
+        made[-1].start()
+        return made[-1]
+
+    yield factory
+    for server in made:
+        server.stop()
