@@ -181,3 +181,12 @@ def test_the_flowise_profile_runs_on_redis(make_app: Any, make_client: Any) -> N
     put = client.put(CRED, json={"plainDataObj": {"extra": "1"}}, headers=FULL)
     assert put.status_code == 200
     assert keys_for("default")["creds"] == "credkit:{default}:creds"
+
+
+def test_one_fault_is_removed_for_every_process(make_app: Any, make_client: Any) -> None:
+    one, two = make_client(make_app()), make_client(make_app())
+    added = one.post("/__admin/faults", json={"path": "/api/v1/ping", "status": 418}).json()
+    assert two.get("/api/v1/ping").status_code == 418
+    assert two.delete(f"/__admin/faults/{added['id']}").status_code == 204
+    assert one.get("/api/v1/ping").status_code == 200
+    assert one.delete(f"/__admin/faults/{added['id']}").status_code == 404
