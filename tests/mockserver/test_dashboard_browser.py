@@ -96,7 +96,8 @@ def test_filters_hide_rows_by_status_class_and_path(
     with server.client() as http:
         http.put(CRED, json={"name": "x"}, headers=FULL)
         http.get(CRED)  # 401
-    wait_for(dashboard, lambda d: len(css(d, "#requests tr")) >= 2)
+    wait_for(dashboard, lambda d: css(d, '#requests tr[data-status="401"]'))
+    wait_for(dashboard, lambda d: css(d, '#requests tr[data-status="200"]'))
     Select(dashboard.find_element("id", "filter-status")).select_by_visible_text("4xx")
     visible = [r for r in css(dashboard, "#requests tr") if r.is_displayed()]
     assert visible and all(r.get_attribute("data-status").startswith("4") for r in visible)
