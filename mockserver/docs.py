@@ -63,6 +63,8 @@ PAGE = """\
   <link rel="icon" type="image/png" href="{root}/docs/favicon-32x32.png" sizes="32x32">
 </head>
 <body>
+  <nav><a id="credkit-dashboard" href="{root}/__admin/ui">credkit dashboard</a>: requests live,
+    state, faults</nav>
   <div id="swagger-ui"></div>
   <script src="{root}/docs/swagger-ui-bundle.js"></script>
   <script src="{root}/docs/credkit-docs.js" data-spec-url="{root}/openapi.json"></script>

@@ -27,6 +27,7 @@ def test_the_page_loads_only_local_assets_and_the_served_spec(client: Client) ->
     urls = re.findall(r'(?:src|href|data-spec-url)="([^"]+)"', page.text)
     assert urls and all(u.startswith("/") and not u.startswith("//") for u in urls), urls
     assert "/openapi.json" in urls
+    assert "/__admin/ui" in urls  # the dashboard, linked
     for url in urls:
         assert client.get(url).status_code == 200, url
     assert "http://" not in page.text and "https://" not in page.text
@@ -80,6 +81,7 @@ def test_base_path_serves_the_api_docs_and_specs_below_it(prefixed: Client) -> N
     assert prefixed.get("/flowise/api/v1/ping").text == "pong"
     page = prefixed.get("/flowise/docs")
     assert page.status_code == 200
+    assert 'href="/flowise/__admin/ui"' in page.text
     for url in re.findall(r'(?:src|href|data-spec-url)="([^"]+)"', page.text):
         assert url.startswith("/flowise/"), url
         assert prefixed.get(url).status_code == 200, url
