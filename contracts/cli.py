@@ -19,6 +19,7 @@ import click
 from contracts.config import ENV_VARS
 from contracts.dependencies import require_suite
 from contracts.options import EXIT_CODES, run_options
+from credkit_core.clicommand import OneLineErrors
 from credkit_core.errors import ConfigError, CredkitError
 
 __all__ = ["fuzz", "verify"]
@@ -216,19 +217,7 @@ def _scrub(text: str, opts: dict[str, Any]) -> str:
     return text
 
 
-class _OneLineErrors(click.Command):
-    """Usage errors (a bad option value, an unknown option) as one line, `Error: ...`, like
-    every other error of the command: in a CI log the usage text only hides the cause."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            exc.ctx = None  # show() prints the usage and the --help hint only with a context
-            raise
-
-
-@click.command(cls=_OneLineErrors, epilog=EXIT_CODES)
+@click.command(cls=OneLineErrors, epilog=EXIT_CODES)
 @run_options("verify", max_examples=10)
 def verify(**opts: Any) -> None:
     """Check a server against the credentials contract.
@@ -239,7 +228,7 @@ def verify(**opts: Any) -> None:
     _invoke("verify", opts)
 
 
-@click.command(cls=_OneLineErrors, epilog=EXIT_CODES)
+@click.command(cls=OneLineErrors, epilog=EXIT_CODES)
 @run_options(
     "fuzz",
     max_examples=1000,

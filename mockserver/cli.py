@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 import mockserver
+from credkit_core.clicommand import OneLineErrors
 from credkit_core.envvars import parse_list
 from mockserver.config import ENV_VARS, LOG_LEVELS, Config
 from mockserver.profiles import PROFILES
@@ -39,19 +40,7 @@ def _items(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     return tuple(item for value in values for item in parse_list(value))
 
 
-class _OneLineErrors(click.Command):
-    """Usage errors (a bad option value, an unknown option) as one line, `Error: ...`, exit 2,
-    like every other error of `credkit serve`: in a log the usage text only hides the cause."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            exc.ctx = None  # show() prints the usage and the --help hint only with a context
-            raise
-
-
-@click.command(cls=_OneLineErrors)
+@click.command(cls=OneLineErrors)
 @_option(
     "host",
     "--host",

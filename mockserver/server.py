@@ -37,7 +37,7 @@ from mockserver.hosts import WILDCARD_BINDS, HostPolicy
 from mockserver.origins import OriginPolicy
 from mockserver.state import AppState
 
-__all__ = ["banner", "bind_socket", "configure_logging", "run", "worker_app"]
+__all__ = ["banner", "bind_socket", "configure_logging", "prepare", "run", "worker_app"]
 
 WORKER_CONFIG = "_CREDKIT_WORKER_CONFIG"  # the config, as JSON, for `--workers` processes
 
@@ -182,9 +182,10 @@ def banner(url: str, state: AppState, shared_count: int = 0) -> str:
     return _printable("\n".join(lines))
 
 
-def _prepare(app: Any) -> None:
+def prepare(app: Any) -> None:
     """With a shared store: check Redis and the passphrase, seed it, before listening (a
-    ConfigError, exit 2, when Redis cannot be reached or was set up with another passphrase)."""
+    ConfigError, exit 2, when Redis cannot be reached or was set up with another passphrase).
+    Nothing to do in memory."""
     if app.state.config.store == "memory":
         return
 
@@ -234,7 +235,7 @@ def run(config: Config) -> None:
     sock = bind_socket(config)  # first: a port in use is known before anything is loaded
     try:
         app = _make_app(config)
-        _prepare(app)
+        prepare(app)
     except BaseException:
         sock.close()
         raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 from credkit_core.resources import DEV_KEYS
 from mockserver.app import create_app
 from mockserver.config import Config
+from mockserver.server import prepare
 from tests.inprocess import AppClient as Client
 
 FULL = {"Authorization": f"Bearer {DEV_KEYS['full']}"}
@@ -29,18 +29,6 @@ def store_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-def prepare(app: Any) -> None:
-    """Check and seed a Redis-backed app's store, as `credkit serve` does before listening."""
-
-    async def check() -> None:
-        try:
-            await app.backend.prepare()
-        finally:
-            await app.backend.close()
-
-    asyncio.run(check())
-
-
 def app_factory(store: str = "memory") -> Callable[..., Any]:
     """`factory(**config) -> app` on `store` (with the tests' passphrase)."""
 
@@ -48,8 +36,7 @@ def app_factory(store: str = "memory") -> Callable[..., Any]:
         values.setdefault("secret_key", SECRET)
         values.setdefault("store", store)
         app = create_app(Config(**values))
-        if app.state.config.store != "memory":
-            prepare(app)  # as `credkit serve` does before it listens: seeded now
+        prepare(app)  # as `credkit serve` does before it listens (a shared store is seeded now)
         return app
 
     return factory
