@@ -132,6 +132,25 @@ def test_reset_in_the_page_restores_the_fixtures(dashboard: Any, server: live.Li
         assert http.get(CRED, headers=FULL).json()["name"] == original
 
 
+def test_the_namespace_picker_opens_another_namespaces_state(
+    chromium: Any, server: live.LiveServer
+) -> None:
+    body = {"name": "team-a-only", "credentialName": "openAIApi", "plainDataObj": {}}
+    with server.client() as http:
+        created = http.post("/ns/team-a/api/v1/credentials", json=body, headers=FULL)
+        assert created.status_code == 200
+    chromium.get(server.url + "/__admin/ui")
+    wait_for(chromium, lambda d: css(d, "#credentials") and "cred-789" in d.page_source)
+    assert "team-a-only" not in css(chromium, "#credentials")[0].text  # default's state
+    option = wait_for(chromium, lambda d: css(d, '#namespace option[value="team-a"]'))[0]
+    assert css(chromium, "#namespace option:checked")[0].get_attribute("value") == "default"
+    option.click()
+    wait_for(chromium, lambda d: d.current_url.endswith("/ns/team-a/__admin/ui"))
+    wait_for(chromium, lambda d: "team-a-only" in css(d, "#credentials")[0].text)
+    assert css(chromium, "#namespace option:checked")[0].get_attribute("value") == "team-a"
+    assert_nothing_secret(chromium)
+
+
 def test_uploading_a_fixtures_file_replaces_the_state(
     dashboard: Any, server: live.LiveServer, tmp_path: Path
 ) -> None:
