@@ -228,8 +228,10 @@ def _check_store(store: str, state_file: Path | str | None, workers: int) -> Non
     """A store is `memory` or a Redis URL; a state file and several workers need the right one."""
     shared = store.startswith(STORE_SCHEMES)
     if store != "memory" and not shared:
+        scheme, sep, _ = store.partition("://")
+        shown = store if "@" not in store else (scheme + sep if sep else "") + "…"  # no password
         raise ConfigError(
-            f"Config 'store' has value {store!r}. Use 'memory' or a Redis URL such as "
+            f"Config 'store' has value {shown!r}. Use 'memory' or a Redis URL such as "
             "'redis://127.0.0.1:6379/0' (rediss:// for TLS)."
         )
     if shared and state_file is not None:

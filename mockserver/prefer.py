@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from mockserver.responses import JSON, TEXT, ApiError, Reply, error_reply, shown
+from mockserver.routing import resolve
 
 __all__ = ["Answers", "Preference", "parse_prefer"]
 
@@ -46,7 +47,9 @@ def parse_prefer(raw: bytes | None) -> Preference | None:
         name = token.strip().lower()
         value = value.strip().strip('"')
         if name == "code":
-            if not (value.isdigit() and len(value) == 3 and 100 <= int(value) <= 599):
+            if not (
+                value.isascii() and value.isdigit() and len(value) == 3 and 100 <= int(value) <= 599
+            ):
                 raise ApiError(
                     400,
                     f"Prefer: code={shown(value)!r} is not an HTTP status code; "
@@ -74,27 +77,18 @@ class Documented:
     examples: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _resolve(node: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"][2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
 def _documented(operation: Mapping[str, Any], document: Mapping[str, Any]) -> list[Documented]:
     answers = []
     for code, response in operation.get("responses", {}).items():
         if not code.isdigit():
             continue
-        response = _resolve(response, document)
+        response = resolve(response, document)
         content = response.get("content", {})
         media = next(iter(content), None)
         examples = {}
         if media is not None:
             for name, example in content[media].get("examples", {}).items():
-                examples[name] = _resolve(example, document).get("value")
+                examples[name] = resolve(example, document).get("value")
         answers.append(Documented(int(code), response.get("description", ""), media, examples))
     return answers
 

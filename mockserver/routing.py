@@ -20,7 +20,7 @@ import orjson
 
 from credkit_core.errors import SpecError
 
-__all__ = ["Operation", "PathRoute", "RouteTable", "compile_spec"]
+__all__ = ["Operation", "PathRoute", "RouteTable", "compile_spec", "resolve"]
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _PARAM = re.compile(r"\{([^/{}]+)\}")
@@ -94,7 +94,8 @@ def _schema_validator(schema: Mapping[str, Any], document: Mapping[str, Any]) ->
     return jsonschema_rs.validator_for(root, validate_formats=True)
 
 
-def _resolve(node: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
+def resolve(node: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`node`, with its local `$ref`s followed to what they name in `document`."""
     while "$ref" in node:
         ref = node["$ref"]
         if not ref.startswith("#/"):
@@ -120,7 +121,7 @@ def _compile_operation(
     validator = None
     body_required = False
     if "requestBody" in operation:
-        body = _resolve(operation["requestBody"], document)
+        body = resolve(operation["requestBody"], document)
         body_required = bool(body.get("required", False))
         content = body.get("content", {})
         media_types = tuple(content)
@@ -132,7 +133,7 @@ def _compile_operation(
     statuses = frozenset(int(code) for code in operation.get("responses", {}) if code.isdigit())
     response_validators: dict[int, Any] = {}
     for code, response in operation.get("responses", {}).items():
-        schema = _resolve(response, document).get("content", {}).get("application/json", {})
+        schema = resolve(response, document).get("content", {}).get("application/json", {})
         if code.isdigit() and "schema" in schema:
             # one validator per distinct schema: the error responses all share `Error`'s
             key = orjson.dumps(schema["schema"], option=orjson.OPT_SORT_KEYS)

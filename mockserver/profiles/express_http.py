@@ -198,17 +198,30 @@ def _charset(content_type: str) -> str:
     return charset.lower()
 
 
-def _inflate(body: bytes, encoding: str) -> bytes:
+def _inflate(body: bytes, encoding: str, limit: int | None) -> bytes:
+    """The body as sent, or inflated: at most `limit` bytes once inflated (as body-parser
+    counts its limit after decompression), else 413 — a small gzip body cannot grow into
+    gigabytes in memory."""
     if encoding == "identity":
         return body
     if encoding not in ("gzip", "deflate"):
         raise ApiError(415, f'unsupported content encoding "{encoding}"')
+    inflater = zlib.decompressobj(31 if encoding == "gzip" else 15)
     try:
-        return zlib.decompress(body, 31 if encoding == "gzip" else 15)
+        if limit is None:
+            inflated = inflater.decompress(body)
+        else:
+            inflated = inflater.decompress(body, limit + 1)
+            if len(inflated) > limit or inflater.unconsumed_tail:
+                raise ApiError(413, "request entity too large")
+        inflated += inflater.flush()
     except zlib.error as exc:
         text = str(exc)
         message = "incorrect header check" if "header" in text else "unexpected end of file"
         raise ApiError(400, message) from None
+    if not inflater.eof:  # a truncated stream, as zlib.decompress reports it
+        raise ApiError(400, "unexpected end of file")
+    return inflated
 
 
 def _decode(body: bytes, charset: str) -> str:
@@ -244,9 +257,12 @@ def parse_json_text(text: str) -> Any:
     return None
 
 
-def read_body(headers: Sequence[tuple[bytes, bytes]], body: bytes) -> tuple[str, Any]:
+def read_body(
+    headers: Sequence[tuple[bytes, bytes]], body: bytes, limit: int | None = None
+) -> tuple[str, Any]:
     """Which parser takes the body ("json", "form" or "") and what it makes of it: for JSON,
-    the decoded text (already checked: the caller parses it), for a form, the object."""
+    the decoded text (already checked: the caller parses it), for a form, the object.
+    `limit`: the most bytes a compressed body may inflate to (413 beyond)."""
     length = header(headers, b"content-length")
     if header(headers, b"transfer-encoding") is None and not (length or "").strip().isdigit():
         return "", {}
@@ -262,7 +278,7 @@ def read_body(headers: Sequence[tuple[bytes, bytes]], body: bytes) -> tuple[str,
     if media == _JSON and re.sub(r"[^0-9a-z]", "", charset) not in (*_CODECS, "utf16", "utf7imap"):
         raise ApiError(415, f'unsupported charset "{charset.upper()}"')
     encoding = (header(headers, b"content-encoding") or "identity").lower()
-    text = _decode(_inflate(body, encoding), charset)
+    text = _decode(_inflate(body, encoding, limit), charset)
     if media == _FORM:
         if not text:
             return "form", {}

@@ -197,8 +197,10 @@ def parse_express_body(content_type: bytes | None, body: bytes) -> Any:
     return _express_body(headers, body)
 
 
-def _express_body(headers: Sequence[tuple[bytes, bytes]], body: bytes) -> Any:
-    kind, parsed = read_body(headers, body)
+def _express_body(
+    headers: Sequence[tuple[bytes, bytes]], body: bytes, limit: int | None = None
+) -> Any:
+    kind, parsed = read_body(headers, body, limit)
     return json_value(parsed) if kind == "json" and isinstance(parsed, str) else parsed
 
 
@@ -251,7 +253,7 @@ class Flowise31Profile:
     def handle(self, call: Call) -> Reply:
         headers = call.header_list or tuple(call.headers.items())
         try:
-            body = _express_body(headers, call.body)
+            body = _express_body(headers, call.body, self.state.config.max_body)
             path = pathname(self._url(call))
         except ApiError as exc:
             return exc.reply()

@@ -116,7 +116,7 @@ class FlowiseOperations:
         encrypted = self._encrypt(data)
         if _truthy(given):
             credential_id = str(given)
-            existing = next((c for c in self.state.store.all() if c.id == credential_id), None)
+            existing = self.state.store.find(credential_id)
             if existing is not None and existing.workspace_id != workspace:
                 raise _service_error(
                     "createCredential", "SQLITE_CONSTRAINT: UNIQUE constraint failed: credential.id"

@@ -163,6 +163,14 @@ def test_base_path_and_reload_from_env(tmp_path: Path) -> None:
     assert Config(base_path="/").base_path == "" and Config().base_path == ""
 
 
+@pytest.mark.parametrize("store", ["REDIS://:hunter2@cache/0", "redis:/:hunter2@h", "x@hunter2"])
+def test_a_refused_store_url_never_shows_its_password(store: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Config(store=store)
+    assert "hunter2" not in str(caught.value)
+    assert "Use 'memory' or a Redis URL" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [

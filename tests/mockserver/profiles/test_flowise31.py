@@ -276,3 +276,23 @@ def test_an_unknown_type_shows_no_data_even_an_array(flowise: Client) -> None:
         )
         assert answer.status_code == 200
         assert _stored(flowise, answer.json()["id"])["plainDataObj"] == shown_data, ctype
+
+
+def test_a_gzip_body_is_limited_once_inflated(
+    make_app: Callable[..., Any], make_client: Callable[..., Client]
+) -> None:
+    """body-parser counts its limit after decompression: a 5 KiB gzip body that inflates past
+    --max-body is 413 and changes nothing (it was inflated whole, into memory, before)."""
+    import gzip
+
+    flowise = make_client(make_app(profile="flowise-3.1", max_body=64 * 1024))
+    path = "/api/v1/credentials/cred-789"
+    before = flowise.get(path, headers=ADMIN).json()
+    big = b'{"name": "' + b"a" * (1024 * 1024) + b'"}'
+    headers = {**ADMIN, **JSON, "Content-Encoding": "gzip"}
+    answer = flowise.put(path, headers=headers, content=gzip.compress(big))
+    assert answer.status_code == 413
+    assert "too large" in answer.text
+    assert flowise.get(path, headers=ADMIN).json() == before
+    small = gzip.compress(b'{"name": "inflated"}')
+    assert flowise.put(path, headers=headers, content=small).json()["name"] == "inflated"
