@@ -20,8 +20,7 @@ from pathlib import Path
 
 from starlette.types import Receive, Scope, Send
 
-from mockserver.documents import mount_root
-from mockserver.requests import route_path
+from mockserver.documents import answer_get
 from mockserver.responses import Reply, error_reply, send_reply, shown
 from mockserver.state import AppState
 
@@ -108,15 +107,7 @@ class DocsPage:
         return error_reply(404, f"No docs asset {shown(name)!r}; the page is at {root}/docs.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        path = route_path(scope)
-        if scope["method"] not in ("GET", "HEAD"):
-            reply = error_reply(405, "Method not allowed; allowed: GET.", ((b"allow", b"GET"),))
-        else:
-            reply = self.answer(path, mount_root(scope))
-        await send_reply(send, reply)
-        elapsed = (time.perf_counter() - started) * 1000
-        self.state.access_log.write(scope["method"], path, reply.status, elapsed)
+        await answer_get(self.state, scope, send, self.answer)
 
 
 class OutsideBasePath:

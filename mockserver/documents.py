@@ -9,6 +9,7 @@ documents' `servers` entry is that path instead of `/`, so a client generated fr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -19,7 +20,7 @@ from mockserver.requests import route_path
 from mockserver.responses import JSON, Reply, error_reply, send_reply
 from mockserver.state import AppState
 
-__all__ = ["SERVERS_YAML", "SpecDocuments", "mount_root"]
+__all__ = ["SERVERS_YAML", "SpecDocuments", "answer_get", "mount_root"]
 
 YAML = b"application/yaml"
 # How the bundled documents declare their server; replaced by the base path when there is one.
@@ -30,6 +31,22 @@ def mount_root(scope: Scope) -> str:
     """Where the mock is mounted (`/flowise` under `--base-path /flowise`; else empty)."""
     root: str = scope.get("root_path", "")
     return root.rstrip("/")
+
+
+async def answer_get(
+    state: AppState, scope: Scope, send: Send, answer: Callable[[str, str], Reply]
+) -> None:
+    """Answer a GET/HEAD with `answer(path, mount root)` (405 for any other method), logged
+    like every other request: the documents and the docs page are served this way."""
+    started = time.perf_counter()
+    path = route_path(scope)
+    if scope["method"] not in ("GET", "HEAD"):
+        reply = error_reply(405, "Method not allowed; allowed: GET.", ((b"allow", b"GET"),))
+    else:
+        reply = answer(path, mount_root(scope))
+    await send_reply(send, reply)
+    elapsed = (time.perf_counter() - started) * 1000
+    state.access_log.write(scope["method"], path, reply.status, elapsed)
 
 
 def _yaml(source: bytes, root: str) -> bytes:
@@ -63,12 +80,6 @@ class SpecDocuments:
         return self._docs[key]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
-        path = route_path(scope)
-        if scope["method"] not in ("GET", "HEAD"):
-            reply = error_reply(405, "Method not allowed; allowed: GET.", ((b"allow", b"GET"),))
-        else:
-            reply = Reply(200, *self.document(path, mount_root(scope)))
-        await send_reply(send, reply)
-        elapsed = (time.perf_counter() - started) * 1000
-        self.state.access_log.write(scope["method"], path, reply.status, elapsed)
+        await answer_get(
+            self.state, scope, send, lambda path, root: Reply(200, *self.document(path, root))
+        )
