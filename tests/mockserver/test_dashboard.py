@@ -48,6 +48,8 @@ def test_one_fault_is_removed_by_id(client: Client) -> None:
     missing = client.delete(f"/__admin/faults/{first['id']}")
     assert missing.status_code == 404 and "GET /__admin/faults" in missing.json()["message"]
     assert client.delete("/__admin/faults/x").status_code == 404
+    superscript = client.delete("/__admin/faults/%C2%B2")  # "²".isdigit(), but not an int
+    assert superscript.status_code == 404 and "GET /__admin/faults" in superscript.json()["message"]
 
 
 def test_state_names_the_passphrase_source_never_the_passphrase(client: Client) -> None:
