@@ -371,6 +371,7 @@ class RedisBackend:
         state = self.state
         keys = keys_for(ticket.namespace)
         known = self._known[ticket.namespace]
+        keyring = state.keyring
         try:
             for attempt in range(ATTEMPTS):
                 view = RedisView(self.template, ticket.fetched, ticket.complete)
@@ -382,7 +383,7 @@ class RedisBackend:
                     await self._fetch(client, keys, ticket, need.credential_id)
                     continue
                 finally:
-                    state.store = self.template
+                    state.store, state.keyring = self.template, keyring
                 call.json, call.key, call.params = run.json, run.key, run.params
                 if not view.changes:
                     return reply

@@ -190,3 +190,11 @@ def test_one_fault_is_removed_for_every_process(make_app: Any, make_client: Any)
     assert two.delete(f"/__admin/faults/{added['id']}").status_code == 204
     assert one.get("/api/v1/ping").status_code == 200
     assert one.delete(f"/__admin/faults/{added['id']}").status_code == 404
+
+
+def test_a_request_leaves_the_process_keyring_as_it_was(make_app: Any, make_client: Any) -> None:
+    app = make_app()
+    client = make_client(app)
+    before = app.state.keyring
+    assert client.get(CRED, headers=FULL).status_code == 200
+    assert app.state.keyring is before  # the namespace's keyring was only borrowed
