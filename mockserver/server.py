@@ -215,7 +215,7 @@ def _make_app(config: Config) -> Any:
 
 def worker_app() -> Any:
     """The app of one `--workers` process (uvicorn's factory), from the parent's config."""
-    values = json.loads(os.environ[WORKER_CONFIG])
+    values = json.loads(os.environ.pop(WORKER_CONFIG))  # secrets: not for later children
     for name in ("cors_origins", "allowed_hosts"):
         values[name] = tuple(values[name])
     config = Config(**values)
@@ -305,5 +305,8 @@ def _run_workers(config: Config, sock: socket.socket, banner_for: Callable[[str]
     sock.set_inheritable(True)
     sock.listen(uv_config.backlog)  # connections wait in the backlog until a worker is up
     print(banner_for(local_url(config.host, sock.getsockname()[1])), flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        Multiprocess(uv_config, sockets=[sock]).run()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            Multiprocess(uv_config, sockets=[sock]).run()
+    finally:
+        os.environ.pop(WORKER_CONFIG, None)  # it holds the secret key and the admin token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -247,3 +248,34 @@ def test_the_banner_says_who_may_reach_the_mock() -> None:
     assert "WARNING: --cors-origin '*'" in opened
     listed = "\n".join(access_lines(Config(cors_origins=("http://192.168.*",))))
     assert "on any port; and http://192.168.*" in listed
+
+
+def test_the_worker_config_leaves_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It holds the secret key and the admin token: no later child process inherits it."""
+    import socket
+
+    import uvicorn.supervisors
+
+    from mockserver import server
+
+    seen: list[bool] = []
+
+    class Supervisor:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def run(self) -> None:
+            seen.append(server.WORKER_CONFIG in os.environ)  # the workers read it
+            config = os.environ[server.WORKER_CONFIG]
+            with monkeypatch.context() as worker:  # a worker process's own environment
+                worker.setenv(server.WORKER_CONFIG, config)
+                assert server.worker_app() is not None
+                seen.append(server.WORKER_CONFIG in os.environ)
+
+    monkeypatch.setattr(uvicorn.supervisors, "Multiprocess", Supervisor)
+    config = Config(admin_token="t0ken", access_log=False)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        server._run_workers(config, sock, lambda url: url)
+    assert seen == [True, False]
+    assert server.WORKER_CONFIG not in os.environ
