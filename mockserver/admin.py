@@ -306,7 +306,9 @@ class AdminApp:
 
     async def remove_fault(self, call: AdminCall) -> Reply:
         text = call.params.get("id", "")
-        if not (text.isascii() and text.isdigit()) or not await self.backend.remove_fault(int(text)):
+        if not (text.isascii() and text.isdigit()) or not await self.backend.remove_fault(
+            int(text)
+        ):
             raise ApiError(
                 404, f"No active fault with id {shown(text)}; GET /__admin/faults lists them."
             )

@@ -118,6 +118,11 @@ class Config:
                 "Config 'reload' is on but no fixtures file is given: --reload watches the "
                 "--fixtures FILE (CREDKIT_FIXTURES) for changes."
             )
+        if self.reload and self.store.startswith(STORE_SCHEMES):
+            raise ConfigError(
+                "Config 'reload' (--reload) cannot be used with a Redis store (--store): the "
+                "fixtures seed the shared store once; load new ones with PUT /__admin/state."
+            )
         if self.fixtures is not None and not isinstance(self.fixtures, Path):
             object.__setattr__(self, "fixtures", Path(self.fixtures))
         if self.state_file is not None and not isinstance(self.state_file, Path):

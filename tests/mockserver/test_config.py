@@ -75,6 +75,10 @@ def test_keyword_only() -> None:
         ({"base_path": "/a//b"}, "base_path"),
         ({"base_path": "/api?x=1"}, "base_path"),
         ({"reload": True}, "--fixtures"),
+        (
+            {"reload": True, "fixtures": Path("f.json"), "store": "redis://127.0.0.1:6379/0"},
+            "(--reload) cannot be used with a Redis store (--store)",
+        ),
     ],
 )
 def test_bad_values_are_config_errors(values: dict[str, object], word: str) -> None:
