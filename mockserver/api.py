@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 import traceback
+from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
@@ -45,6 +46,7 @@ class ApiApp:
         method: str = scope["method"]
         path = route_path(scope)
         call: Call | None = None
+        ticket: Any = None  # from `begin`; None: not reached
         try:
             body = await read_body(scope, receive, state.config.max_body)
         except ConnectionAbortedError:
@@ -113,7 +115,8 @@ class ApiApp:
                 call.json if call is not None else None,
                 body_len,
                 reply.body,
-            )
+            ),
+            ticket,
         )
         state.access_log.write(method, path, reply.status, elapsed)
 

@@ -47,7 +47,10 @@ class Backend(Protocol):
         """`handler(call)` against the current state; its changes made atomically."""
         ...
 
-    async def record(self, entry: JournalEntry) -> None: ...
+    async def record(self, entry: JournalEntry, ticket: Any) -> None:
+        """Journal `entry` in the namespace `begin` gave `ticket` for; ticket None (`begin`
+        was not reached, e.g. a 413): only into a namespace that exists, never a new one."""
+        ...
 
     async def reset(self) -> None: ...
 
@@ -149,13 +152,21 @@ class MemoryBackend:
     async def begin(self, method: str, path: str) -> tuple[Fault | None, Any]:
         space = self._space()
         faults = self.state.faults if space is None else space.state.faults
-        return (faults.take(method, path) if faults else None), space
+        ticket: Space | AppState = self.state if space is None else space
+        return (faults.take(method, path) if faults else None), ticket
 
     async def handle(self, handler: Handler, call: Call, ticket: Any) -> Reply:
-        return handler(call) if ticket is None else ticket.handle(call)
+        return ticket.handle(call) if isinstance(ticket, Space) else handler(call)
 
-    async def record(self, entry: JournalEntry) -> None:
-        self._state().journal.record(entry)
+    async def record(self, entry: JournalEntry, ticket: Any) -> None:
+        if ticket is None:  # no `begin`: an existing namespace only
+            name = current.get()
+            space = self.spaces.get(name)
+            ticket = self.state if name == DEFAULT else space
+            if ticket is None:
+                return
+        state: AppState = ticket.state if isinstance(ticket, Space) else ticket
+        state.journal.record(entry)
 
     async def reset(self) -> None:
         self._state().reset()

@@ -416,10 +416,12 @@ class RedisBackend:
             values = await client.hmget(keys["creds"], wanted)
             ticket.fetched.update(zip(wanted, values, strict=True))
 
-    async def record(self, entry: JournalEntry) -> None:
+    async def record(self, entry: JournalEntry, ticket: Any) -> None:
         namespace = current.get()
         keys = keys_for(namespace)
         try:
+            if ticket is None and not await self.client().exists(keys["meta"]):
+                return  # no `begin` (a 413) for a namespace that does not exist: not made here
             pipe = self.client().pipeline(transaction=False)
             pipe.rpush(keys["journal"], orjson.dumps(entry_view(bounded(entry))))
             pipe.ltrim(keys["journal"], -JOURNAL_SIZE, -1)

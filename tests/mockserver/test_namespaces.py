@@ -76,6 +76,27 @@ def test_the_cap_answers_429(make_app: Any, make_client: Any) -> None:
     assert client.get("/api/v1/ping").status_code == 200  # and default is not counted
 
 
+def test_an_oversized_body_never_creates_a_namespace(make_app: Any, make_client: Any) -> None:
+    app = make_app(max_namespaces=2, max_body=16)
+    client = make_client(app)
+    assert client.get("/ns/one/api/v1/ping").status_code == 200
+    big = {"name": "x" * 100}
+    assert_error(client.put("/ns/two" + CRED, json=big, headers=FULL), 413, "16 bytes")
+    assert [n["name"] for n in client.get("/__admin/namespaces").json()] == ["default", "one"]
+    if app.state.config.store != "memory":  # no key of it either
+        raw = redis.Redis.from_url(app.state.config.store)
+        assert raw.zscore("credkit:namespaces", "two") is None
+        assert not raw.exists(*keys_for("two").values())
+        raw.close()
+    assert client.get("/ns/two/api/v1/ping").status_code == 200  # two made: the cap is reached
+    assert_error(client.put("/ns/three" + CRED, json=big, headers=FULL), 413, "16 bytes")
+    assert_error(client.put("/ns/one" + CRED, json=big, headers=FULL), 413, "16 bytes")
+    journal = client.get("/ns/one/__admin/requests").json()
+    assert [e["status"] for e in journal] == [200, 413]  # an existing one journals it
+    listed = [n["name"] for n in client.get("/__admin/namespaces").json()]
+    assert listed == ["default", "one", "two"]
+
+
 def test_idle_namespaces_expire(make_app: Any, make_client: Any) -> None:
     app = make_app(namespace_ttl=120)
     client = make_client(app)
