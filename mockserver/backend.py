@@ -78,6 +78,11 @@ class Backend(Protocol):
         """Every namespace: name, credentials, journal entries, last use."""
         ...
 
+    async def live_state(self) -> AppState:
+        """The caller's namespace as the dashboard's live stream reads it: this process's
+        journal of it and its keyring."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -203,6 +208,9 @@ class MemoryBackend:
 
     async def remove_fault(self, fault_id: int) -> bool:
         return self._state().faults.remove(fault_id)
+
+    async def live_state(self) -> AppState:
+        return self._state()
 
     async def namespaces(self) -> list[dict[str, Any]]:
         self._space()  # counts as a use of the caller's namespace; drops idle ones

@@ -20,7 +20,7 @@ import math
 import random
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,7 +36,7 @@ from credkit_core.fixtures.loader import ApiKey, FixtureSet, Workspace
 from mockserver.auth import KeyRing
 from mockserver.backend import Handler, StateView, too_many_namespaces
 from mockserver.faults import Fault
-from mockserver.journal import JournalEntry, bounded, entry_view
+from mockserver.journal import Journal, JournalEntry, bounded, entry_view
 from mockserver.namespaces import DEFAULT, current
 from mockserver.passphrase import generate_passphrase
 from mockserver.redisstore import (
@@ -126,6 +126,7 @@ class Known:
     keyring: KeyRing | None = None
     fgen: bytes = b""
     faults: list[Fault] = field(default_factory=list)
+    journal: Journal = field(default_factory=Journal)  # this process's, for the live stream
 
 
 class RedisBackend:
@@ -422,6 +423,11 @@ class RedisBackend:
         try:
             if ticket is None and not await self.client().exists(keys["meta"]):
                 return  # no `begin` (a 413) for a namespace that does not exist: not made here
+            known = self._known.get(namespace)
+            if namespace == DEFAULT:
+                self.state.journal.record(entry)
+            elif known is not None:
+                known.journal.record(entry)
             pipe = self.client().pipeline(transaction=False)
             pipe.rpush(keys["journal"], orjson.dumps(entry_view(bounded(entry))))
             pipe.ltrim(keys["journal"], -JOURNAL_SIZE, -1)
@@ -479,6 +485,15 @@ class RedisBackend:
         except RedisError as exc:
             raise self.unavailable(exc) from None
         return [orjson.loads(e) for e in entries]
+
+    async def live_state(self) -> AppState:
+        namespace = current.get()
+        if namespace == DEFAULT:
+            return self.state
+        await self._admin()  # made on first use, as every admin call
+        known = self._known.setdefault(namespace, Known())
+        keyring = known.keyring or self.state.keyring
+        return replace(self.state, journal=known.journal, keyring=keyring)
 
     async def clear_journal(self) -> None:
         client, keys = await self._admin()

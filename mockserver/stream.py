@@ -37,12 +37,12 @@ def _event(kind: str, data: object, ident: int | None = None) -> bytes:
     return f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-async def _events(state: AppState, seen: int) -> AsyncIterator[bytes]:
+async def _events(state: AppState, seen: int, root: AppState) -> AsyncIterator[bytes]:
     journal = state.journal
     yield b"retry: 1000\n\n"
     cleared = journal.cleared
     last_beat = time.monotonic()
-    while not state.stopping:
+    while not root.stopping:
         if journal.cleared != cleared:
             cleared = journal.cleared
             yield _event("cleared", {})
@@ -68,8 +68,11 @@ async def _events(state: AppState, seen: int) -> AsyncIterator[bytes]:
         await asyncio.sleep(POLL)
 
 
-def request_stream(state: AppState, last_event_id: bytes | None) -> StreamingResponse:
-    """The stream's response: from after `last_event_id` when it is a number the journal
+def request_stream(
+    state: AppState, last_event_id: bytes | None, root: AppState | None = None
+) -> StreamingResponse:
+    """The stream's response of `state`'s journal (a namespace's; it ends when `root`, the
+    app's state, is stopping): from after `last_event_id` when it is a number the journal
     still reaches, else the last BACKLOG entries."""
     recorded = state.journal.recorded
     try:
@@ -79,7 +82,7 @@ def request_stream(state: AppState, last_event_id: bytes | None) -> StreamingRes
     if not 0 <= seen <= recorded:
         seen = max(0, recorded - BACKLOG)
     return StreamingResponse(
-        _events(state, seen),
+        _events(state, seen, root or state),
         media_type="text/event-stream",
         headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
     )

@@ -105,6 +105,21 @@ def test_stream_sends_each_request_masked_with_its_key_name(live: tuple[Any, str
     assert "sk-live-secret" not in text and DEV_KEYS["full"] not in text
 
 
+def test_stream_under_a_namespace_sends_that_namespace_s_requests(
+    live: tuple[Any, str],
+) -> None:
+    _, url = live
+    with (
+        httpx.Client(base_url=url, timeout=10) as http,
+        http.stream("GET", "/ns/team/__admin/requests/stream") as stream,
+    ):
+        assert stream.status_code == 200
+        http.get("/api/v1/credentials/in-default", headers=FULL)
+        http.get("/ns/team" + CRED, headers=FULL)
+        (kind, first), *_ = read_events(stream.iter_lines(), 1)
+    assert (kind, first["path"], first["status"]) == ("request", CRED, 200)
+
+
 def test_stream_resumes_after_last_event_id_and_says_cleared(live: tuple[Any, str]) -> None:
     app, url = live
     for i in range(BACKLOG + 5):

@@ -11,9 +11,11 @@ import pytest
 import redis
 
 from credkit_core.errors import ConfigError
+from mockserver.pytest_plugin import serving
 from mockserver.redisbackend import shown_url
 from mockserver.redisstore import keys_for
 from tests.mockserver.conftest import FULL, app_factory
+from tests.mockserver.test_dashboard import read_events
 from tests.redisserver import RedisServer
 
 CRED = "/api/v1/credentials/cred-789"
@@ -198,3 +200,15 @@ def test_a_request_leaves_the_process_keyring_as_it_was(make_app: Any, make_clie
     before = app.state.keyring
     assert client.get(CRED, headers=FULL).status_code == 200
     assert app.state.keyring is before  # the namespace's keyring was only borrowed
+
+
+@pytest.mark.parametrize("prefix", ["", "/ns/team"])
+def test_the_live_stream_shows_this_process_s_requests(make_app: Any, prefix: str) -> None:
+    app = make_app(access_log=False, log_level="warning")
+    with serving(app) as url, httpx.Client(base_url=url, timeout=10) as http:
+        assert http.get(prefix + "/api/v1/ping").status_code == 200  # the namespace is known
+        with http.stream("GET", prefix + "/__admin/requests/stream") as stream:
+            http.get("/api/v1/credentials/elsewhere" if prefix else "/ns/other" + CRED)
+            assert http.get(prefix + CRED, headers=FULL).status_code == 200
+            paths = [data["path"] for _, data in read_events(stream.iter_lines(), 2)]
+    assert paths == ["/api/v1/ping", CRED]
