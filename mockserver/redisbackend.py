@@ -323,7 +323,7 @@ class RedisBackend:
     async def _refresh(self, client: Any, namespace: str, gen: bytes, fgen: bytes) -> Known:
         """This process's copy of the namespace's keys and faults, fetched when they changed."""
         keys = keys_for(namespace)
-        known = self._known.setdefault(namespace, Known())
+        known = await self._known_for(client, namespace)
         if known.gen != gen:
             raw = await client.hget(keys["meta"], "fixtures")
             known.fixtures = fixtures_from_json(raw, self.state.fixtures.source)
@@ -339,6 +339,18 @@ class RedisBackend:
                 )
             known.faults = sorted(faults, key=lambda f: f.id)
             known.fgen = fgen
+        return known
+
+    async def _known_for(self, client: Any, namespace: str) -> Known:
+        """This process's `Known` of `namespace`; a new one first drops those of namespaces
+        that expired, so they stay as many as there can be namespaces."""
+        known = self._known.get(namespace)
+        if known is None:
+            if len(self._known) > self.state.config.max_namespaces:
+                alive = {n.decode() for n in await client.zrange(NAMESPACES, 0, -1)}
+                for name in [n for n in self._known if n != DEFAULT and n not in alive]:
+                    del self._known[name]
+            known = self._known[namespace] = Known()
         return known
 
     async def _take_fault(
@@ -490,8 +502,11 @@ class RedisBackend:
         namespace = current.get()
         if namespace == DEFAULT:
             return self.state
-        await self._admin()  # made on first use, as every admin call
-        known = self._known.setdefault(namespace, Known())
+        client, _ = await self._admin()  # made on first use, as every admin call
+        try:
+            known = await self._known_for(client, namespace)
+        except RedisError as exc:
+            raise self.unavailable(exc) from None
         keyring = known.keyring or self.state.keyring
         return replace(self.state, journal=known.journal, keyring=keyring)
 

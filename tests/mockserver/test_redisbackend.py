@@ -212,3 +212,20 @@ def test_the_live_stream_shows_this_process_s_requests(make_app: Any, prefix: st
             assert http.get(prefix + CRED, headers=FULL).status_code == 200
             paths = [data["path"] for _, data in read_events(stream.iter_lines(), 2)]
     assert paths == ["/api/v1/ping", CRED]
+
+
+def test_what_a_process_knows_of_expired_namespaces_is_dropped(
+    make_app: Any, make_client: Any, redis_url: str
+) -> None:
+    app = make_app(max_namespaces=2)
+    client = make_client(app)
+    for name in ("a", "b"):
+        assert client.get(f"/ns/{name}/api/v1/ping").status_code == 200
+    raw = redis.Redis.from_url(redis_url)
+    for name in ("a", "b"):  # what EXPIRE and the cap's clean-up do once the TTL has passed
+        raw.delete(*keys_for(name).values())
+        raw.zrem("credkit:namespaces", name)
+    raw.close()
+    for name in ("c", "d"):
+        assert client.get(f"/ns/{name}/api/v1/ping").status_code == 200
+    assert set(app.backend._known) - {"default"} == {"c", "d"}
