@@ -262,19 +262,24 @@ def run(config: Config) -> None:
             url = local_url(config.host, port)
             print(banner(url, state, shared_count), flush=True)
 
-    uv_config = uvicorn.Config(
-        app,
-        host=config.host,
-        port=config.port,
-        log_config=None,
-        log_level=config.log_level,
-        access_log=False,
-        lifespan="on",
-        server_header=False,
-    )
+    uv_config = uvicorn.Config(app, **_uvicorn_options(config))
     # uvicorn re-raises the Ctrl-C it handled once the shutdown is complete: exit cleanly.
     with contextlib.suppress(KeyboardInterrupt):
         _Server(uv_config).run(sockets=[sock])
+
+
+def _uvicorn_options(config: Config) -> dict[str, Any]:
+    """What every uvicorn server of `credkit serve` shares: our logging (no uvicorn access log,
+    no `server` header) and the lifespan."""
+    return {
+        "host": config.host,
+        "port": config.port,
+        "log_config": None,
+        "log_level": config.log_level,
+        "access_log": False,
+        "lifespan": "on",
+        "server_header": False,
+    }
 
 
 def _run_workers(config: Config, sock: socket.socket, banner_for: Callable[[str], str]) -> None:
@@ -293,14 +298,8 @@ def _run_workers(config: Config, sock: socket.socket, banner_for: Callable[[str]
     uv_config = uvicorn.Config(
         "mockserver.server:worker_app",
         factory=True,
-        host=config.host,
-        port=config.port,
         workers=config.workers,
-        log_config=None,
-        log_level=config.log_level,
-        access_log=False,
-        lifespan="on",
-        server_header=False,
+        **_uvicorn_options(config),
     )
     sock.set_inheritable(True)
     sock.listen(uv_config.backlog)  # connections wait in the backlog until a worker is up

@@ -9,16 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from contracts.allow import parse_allow
 from contracts.checks import Finding
-from contracts.config import VerifyConfig
 from contracts.html_report import render_html, write_html
-from contracts.runner import RunResult, run
+from contracts.runner import RunResult
 from credkit_core import __version__
-from mockserver.pytest_plugin import serving
-from tests.contracts.broken.secrets import non_redacted_get
 from tests.contracts.conftest import KEYS
-from tests.contracts.test_report import SECRET
+from tests.contracts.test_report import SECRET, failing_run
 
 
 class _Page(HTMLParser):
@@ -45,21 +41,7 @@ class _Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def result() -> RunResult:
-    checks = (
-        "get-redacts-secrets",
-        "no-secret-in-responses",
-        "update-response-id",
-        "update-marker-keeps-secret",
-        "workspace-isolation",
-    )
-    allow = parse_allow(
-        {"allow": [{"check": "update-response-id", "reason": "not broken, never matches"}]}
-    )
-    with serving(non_redacted_get()) as url:
-        config = VerifyConfig(
-            base_url=url, **{**KEYS, "foreign_api_key": None}, include_checks=checks, seed=7
-        )
-        return run(config, allow=allow)
+    return failing_run(seed=7)
 
 
 def parse(text: str) -> _Page:

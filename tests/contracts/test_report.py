@@ -26,8 +26,9 @@ SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
 SECRET = re.compile(r"credkit-secret-[0-9a-f]{32}|Pw[0-9a-f]{32}")
 
 
-@pytest.fixture(scope="module")
-def result() -> RunResult:
+def failing_run(seed: int) -> RunResult:
+    """A run with failed, passed, allowed and skipped checks (the HTML report's tests use it
+    too): a server that answers secrets in clear on GET, no foreign key."""
     checks = (
         "get-redacts-secrets",
         "no-secret-in-responses",
@@ -40,9 +41,14 @@ def result() -> RunResult:
     )
     with serving(non_redacted_get()) as url:
         config = VerifyConfig(
-            base_url=url, **{**KEYS, "foreign_api_key": None}, include_checks=checks, seed=1
+            base_url=url, **{**KEYS, "foreign_api_key": None}, include_checks=checks, seed=seed
         )
         return run(config, allow=allow)
+
+
+@pytest.fixture(scope="module")
+def result() -> RunResult:
+    return failing_run(seed=1)
 
 
 def test_run_has_failed_and_skipped_checks(result: RunResult) -> None:
