@@ -115,7 +115,7 @@ def test_durations() -> None:
 
 
 def test_fuzz_stops_at_the_deadline(mock_url: str) -> None:
-    started = time.monotonic()
+    # (the deadline itself is checked on a fake clock in test_runner.py: no timing here)
     result = CliRunner().invoke(
         fuzz,
         ["--base-url", mock_url, "--duration", "4s", "--max-examples", "5", "--seed", "3"],
@@ -123,7 +123,6 @@ def test_fuzz_stops_at_the_deadline(mock_url: str) -> None:
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    assert time.monotonic() - started < 60
     assert "not_a_server_error" in result.output and "update-partial-merge" not in result.output
     # progress on standard error while it runs (not a terminal here: plain lines), the count
     # of requests in the summary

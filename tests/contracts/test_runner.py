@@ -315,3 +315,39 @@ def test_a_redirecting_target_is_not_the_api_and_says_where_it_points(
     reason = result.abort_reason or ""
     assert "is not the Flowise credentials API" in reason
     assert "answered 301 redirect to 'https://flowise.example.invalid/api/v1/credentials'" in reason
+
+
+def test_fuzz_schemathesis_rounds_stop_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deadline on a fake clock: each schemathesis round gets what is left of
+    `--duration` (less what the checks before it spent) and no round starts after it."""
+    import types
+
+    from contracts import schema as schema_module
+    from contracts.checks import Check
+
+    clock = [1000.0]
+    rounds: list[float | None] = []
+
+    def fake_round(*args: Any, max_time: float | None = None, **kwargs: Any) -> list[Any]:
+        rounds.append(max_time)
+        clock[0] += 7.0  # each round takes 7 s of the fake clock
+        return []
+
+    monkeypatch.setattr("contracts.runner.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr(schema_module, "run_schemathesis", fake_round)
+    config = types.SimpleNamespace(duration=30.0, has=lambda name: True)
+    ctx = types.SimpleNamespace(
+        config=config,
+        api=types.SimpleNamespace(observers=[lambda exchange: None]),
+        check_name="",
+        redactor=str,
+    )
+    spent_before = runner_module.Outcome(get_check("model-conformance"), "passed", seconds=9.0)
+    outcomes = [spent_before]
+    schema = Check("not_a_server_error", "schema", "no 5xx", kind="schema")
+    runner_module._run_all(ctx, [schema], "fuzz", lambda *a: None, outcomes)  # type: ignore[arg-type]
+
+    # 30 s less the 9 s the model spent: 21 s for schemathesis, in rounds of 7 s
+    assert rounds == [21.0, 14.0, 7.0]
+    assert clock[0] - 1000.0 == 21.0
+    assert [o.status for o in outcomes[1:]] == ["passed"]
