@@ -8,7 +8,8 @@
 
 A request through it: `begin` (the injected fault for this request, and whatever the backend
 prefetches) → `handle` (the profile's answer) → `record` (the journal entry, after the answer
-was sent). The admin API's operations are the other methods.
+was sent). `handle` may raise `Restart` (nothing was changed): the app then calls `begin` and
+`handle` again, as for a new request. The admin API's operations are the other methods.
 """
 
 from __future__ import annotations
@@ -28,12 +29,18 @@ from mockserver.responses import ApiError, Reply
 from mockserver.state import AppState
 from mockserver.store import Store, StoredCredential
 
-__all__ = ["Backend", "Handler", "MemoryBackend", "StateView", "too_many_namespaces"]
+__all__ = ["Backend", "Handler", "MemoryBackend", "Restart", "StateView", "too_many_namespaces"]
 
 Handler = Callable[[Call], Reply]
 ProfileMaker = Callable[[AppState], Handler]  # a namespace's state → its profile's `handle`
 StateView = tuple[FixtureSet, list[StoredCredential]]
 """What `GET /__admin/state` shows: the fixtures in force (keys, workspaces), the credentials."""
+
+
+class Restart(Exception):
+    """Raised by `Backend.handle`, having changed nothing: what `begin` decided for the request
+    is out of date (another process changed the namespace or its faults meanwhile, so a fault
+    may now apply). The app calls `begin` again, then `handle`."""
 
 
 class Backend(Protocol):
@@ -44,7 +51,8 @@ class Backend(Protocol):
         ...
 
     async def handle(self, handler: Handler, call: Call, ticket: Any) -> Reply:
-        """`handler(call)` against the current state; its changes made atomically."""
+        """`handler(call)` against the current state; its changes made atomically. `Restart`
+        when `ticket` is out of date (nothing changed)."""
         ...
 
     async def record(self, entry: JournalEntry, ticket: Any) -> None:

@@ -1,12 +1,21 @@
 """`RedisBackend`: the mock's state on Redis (`credkit serve --store redis://HOST:PORT/DB`), shared
 by every process and worker started on the same Redis database (layout: `mockserver.redisstore`).
 
-A request: `begin` fetches, in one round trip, the namespace's generations and the credential
-its path names (every credential for a listing), and takes the injected fault it matches (a
-counted fault is decremented in Redis, so it fires exactly `count` times across processes) →
-`handle` runs the profile, unchanged and synchronous, over a `RedisView` of what was fetched,
-then commits its changes with one Lua script that checks nothing it read has changed since (else
-it runs again on fresh data) → `record` appends the masked journal entry.
+A request, when this process knows the namespace's generations and the last raw value of the
+credential its path names, and no fault it knows of matches (the usual case), costs one round
+trip: `begin` makes none; `handle` runs the profile over the cached values, then `SPECULATE`
+checks in Redis that the generations and every credential read are still the ones assumed and
+applies the changes. When something differs nothing is written: the cache takes the current
+values and the profile runs again, or, when the faults or the namespace changed (a fault may
+now apply), `Restart` sends the request back to `begin`. Otherwise (a listing, a credential not
+seen yet, a fault that matches): `begin` fetches, in one round trip, the namespace's generations
+and the credential its path names (every credential for a listing), and takes the injected
+fault it matches (a counted fault is decremented in Redis, so it fires exactly `count` times
+across processes) → `handle` runs the profile over what was fetched, then commits its changes
+with `COMMIT`, which checks nothing it read has changed since (else it runs again on fresh
+data). `record` queues the masked journal entry. The commits and journal entries of concurrent
+requests go to Redis together, one pipeline at a time (`mockserver.redisbatch.Batcher`); the
+namespace's TTL is refreshed at most once a second per process.
 
 Redis unreachable: each request that needs it answers 503 in the error shape, and the next
 request after Redis is back is served again (redis-py reconnects by itself).
@@ -28,20 +37,22 @@ import orjson
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from credkit_core.crypto import CryptoError, Encryptor
 from credkit_core.errors import ConfigError
 from credkit_core.fixtures.loader import ApiKey, FixtureSet, Workspace
 from mockserver.auth import KeyRing
-from mockserver.backend import Handler, StateView, too_many_namespaces
+from mockserver.backend import Handler, Restart, StateView, too_many_namespaces
 from mockserver.faults import Fault
 from mockserver.journal import Journal, JournalEntry, bounded, entry_view
 from mockserver.namespaces import DEFAULT, current
 from mockserver.passphrase import generate_passphrase
+from mockserver.redisbatch import Batcher
 from mockserver.redisstore import (
     COMMIT,
     RESET,
+    SPECULATE,
     TAKE_FAULT,
     VERIFIER_TEXT,
     NeedFetch,
@@ -50,6 +61,8 @@ from mockserver.redisstore import (
     decode,
     encode,
     keys_for,
+    speculate_args,
+    token,
 )
 from mockserver.requests import Call
 from mockserver.responses import ApiError, Reply
@@ -65,6 +78,8 @@ JOURNAL_SIZE = 1000
 POOL_SIZE = 64  # Redis connections per process (per event loop)
 NAMESPACES = "credkit:namespaces"  # sorted set: name -> last use (epoch seconds)
 ATTEMPTS = 50  # runs of one request before it gives up on a hot credential (503)
+CACHE_SIZE = 50_000  # raw credential values a process remembers, over all namespaces
+TOUCH_EVERY = 1.0  # seconds between two TTL refreshes of a namespace by one process (at most)
 
 
 def shown_url(url: str) -> str:
@@ -109,12 +124,15 @@ def fixtures_from_json(raw: bytes, source: str) -> FixtureSet:
 
 @dataclass
 class Ticket:
-    """What `begin` fetched for one request."""
+    """What `begin` fetched for one request; `speculative`: nothing, the cache stands in."""
 
     namespace: str
     gen: bytes
     fetched: dict[str, bytes | None] = field(default_factory=dict)
     complete: bool = False
+    speculative: bool = False
+    fgen: bytes = b""  # speculative: the faults known when `begin` found none that matched
+    item: str = ""  # speculative: the credential the path names
 
 
 @dataclass
@@ -127,6 +145,7 @@ class Known:
     fgen: bytes = b""
     faults: list[Fault] = field(default_factory=list)
     journal: Journal = field(default_factory=Journal)  # this process's, for the live stream
+    cache: dict[str, bytes | None] = field(default_factory=dict)  # id -> last raw value seen
 
 
 class RedisBackend:
@@ -138,6 +157,10 @@ class RedisBackend:
         self.template = state.store  # empty: its encryptor and catalog serve the views
         self._clients: dict[asyncio.AbstractEventLoop, Any] = {}
         self._scripts: dict[asyncio.AbstractEventLoop, dict[str, Any]] = {}
+        self._batchers: dict[asyncio.AbstractEventLoop, Batcher] = {}
+        self._touched: dict[str, float] = {}  # namespace -> when this process last touched it
+        self._cached = 0  # entries in every Known.cache (at most CACHE_SIZE)
+        self.restarts = 0  # speculative requests sent back to `begin` (for tests)
         self._known: dict[str, Known] = {}
         self._locks: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -168,7 +191,17 @@ class RedisBackend:
                 "commit": found.register_script(COMMIT),
                 "reset": found.register_script(RESET),
                 "take": found.register_script(TAKE_FAULT),
+                "speculate": found.register_script(SPECULATE),
             }
+            self._batchers[loop] = Batcher(found, loop)
+        return found
+
+    def batcher(self) -> Batcher:
+        """This event loop's `Batcher` (made with its client)."""
+        found = self._batchers.get(asyncio.get_running_loop())
+        if found is None:
+            self.client()
+            found = self._batchers[asyncio.get_running_loop()]
         return found
 
     def script(self, name: str) -> Any:
@@ -247,6 +280,29 @@ class RedisBackend:
         for key in keys_for(namespace).values():
             pipe.expire(key, ttl)
 
+    def _touch_due(self, namespace: str) -> bool:
+        """Whether this process should refresh `namespace`'s TTL now: at most once per
+        TOUCH_EVERY (or a tenth of the TTL, when shorter); never for `default`."""
+        if namespace == DEFAULT:
+            return False
+        now = time.monotonic()
+        every = min(TOUCH_EVERY, self.state.config.namespace_ttl / 10)
+        if now - self._touched.get(namespace, -math.inf) < every:
+            return False
+        if len(self._touched) > self.state.config.max_namespaces:
+            self._touched.clear()
+        self._touched[namespace] = now
+        return True
+
+    def _touch_soon(self, namespace: str) -> None:
+        """`_touch_into` with the next batch, when due."""
+        if self._touch_due(namespace):
+            batcher = self.batcher()
+            ttl = math.ceil(self.state.config.namespace_ttl)
+            batcher.post("ZADD", NAMESPACES, time.time(), namespace)
+            for key in keys_for(namespace).values():
+                batcher.post("EXPIRE", key, ttl)
+
     async def _touch(self, client: Any, namespace: str) -> None:
         pipe = client.pipeline(transaction=False)
         self._touch_into(pipe, namespace)
@@ -265,7 +321,7 @@ class RedisBackend:
         journal and faults); with `only_if_new`, only when the namespace does not exist."""
         keys = keys_for(namespace)
         mode = "seed" if only_if_new else ("load" if keep_extras else "reset")
-        args: list[Any] = [mode, fixtures_json(fixtures)]
+        args: list[Any] = [mode, fixtures_json(fixtures), token()]
         for credential in creds:
             args += [credential.id, encode(credential)]
         await self.script("reset")(
@@ -289,18 +345,32 @@ class RedisBackend:
     async def begin(self, method: str, path: str) -> tuple[Fault | None, Any]:
         namespace = current.get()
         client = await self._ready()
-        keys = keys_for(namespace)
         item = path[len(ITEM_PREFIX) :] if path.startswith(ITEM_PREFIX) else ""
+        if "/" in item:
+            item = ""
         complete = path == LIST_PATH and method == "GET"
+        known = self._known.get(namespace)
+        if (
+            known is not None
+            and known.gen
+            and known.fgen
+            and not complete
+            and (not item or item in known.cache)
+            and not any(fault.matches(method, path) for fault in known.faults)
+        ):  # one round trip, in `handle`
+            self._touch_soon(namespace)
+            return None, Ticket(namespace, b"", speculative=True, fgen=known.fgen, item=item)
+        keys = keys_for(namespace)
         try:
             for _ in range(2):
                 pipe = client.pipeline(transaction=False)
                 pipe.hmget(keys["meta"], "gen", "fgen")
-                if item and "/" not in item:
+                if item:
                     pipe.hget(keys["creds"], item)
                 elif complete:
                     pipe.hgetall(keys["creds"])
-                self._touch_into(pipe, namespace)
+                if self._touch_due(namespace):
+                    self._touch_into(pipe, namespace)
                 results = await pipe.execute()
                 gen, fgen = results[0]
                 if gen is not None:
@@ -309,12 +379,13 @@ class RedisBackend:
             else:  # pragma: no cover - seeded just before
                 raise ApiError(503, f"The namespace {namespace!r} could not be created.")
             ticket = Ticket(namespace, gen)
-            if item and "/" not in item:
+            if item:
                 ticket.fetched[item] = results[1]
             elif complete:
                 ticket.fetched = {k.decode(): v for k, v in results[1].items()}
                 ticket.complete = True
             known = await self._refresh(client, namespace, gen, fgen)
+            self._cache(known, ticket.fetched)
             fault = await self._take_fault(client, namespace, known, method, path)
         except RedisError as exc:
             raise self.unavailable(exc) from None
@@ -361,7 +432,7 @@ class RedisBackend:
             if fault.matches(method, path):
                 taken = await self.script("take")(
                     keys=[keys["faults"], keys["fault-left"], keys["fault-hits"], keys["meta"]],
-                    args=[fault.id],
+                    args=[fault.id, token()],
                 )
                 if taken:
                     return fault
@@ -383,7 +454,15 @@ class RedisBackend:
         client = self.client()
         state = self.state
         keys = keys_for(ticket.namespace)
-        known = self._known[ticket.namespace]
+        known = self._known.get(ticket.namespace)
+        if known is None:  # dropped meanwhile (its namespace had expired): from the start
+            raise Restart
+        if ticket.speculative:  # what this process knows now (under the path's lock)
+            ticket.gen = known.gen
+            if not ticket.gen:
+                raise Restart
+            if ticket.item in known.cache:
+                ticket.fetched[ticket.item] = known.cache[ticket.item]
         keyring = state.keyring
         try:
             for attempt in range(ATTEMPTS):
@@ -394,16 +473,23 @@ class RedisBackend:
                     reply = handler(run)
                 except NeedFetch as need:
                     await self._fetch(client, keys, ticket, need.credential_id)
+                    self._cache(known, ticket.fetched)
                     continue
                 finally:
                     state.store, state.keyring = self.template, keyring
                 call.json, call.key, call.params = run.json, run.key, run.params
+                if ticket.speculative:
+                    if await self._speculate(known, keys, ticket, view):
+                        return reply
+                    continue  # the current values are in `ticket.fetched`: run again
                 if not view.changes:
                     return reply
-                if await self.script("commit")(keys=[keys["creds"]], args=commit_args(view)):
+                if await self._eval("commit", [keys["creds"]], commit_args(view)):
+                    self._cache(known, view.changes)
                     return reply
                 # Something it read changed meanwhile: read again, run again.
                 await self._fetch(client, keys, ticket, None if ticket.complete else "")
+                self._cache(known, ticket.fetched)
                 await asyncio.sleep(random.random() * 0.0005 * attempt)
         except RedisError as exc:
             raise self.unavailable(exc) from None
@@ -412,6 +498,59 @@ class RedisBackend:
             f"{call.method} {call.path} lost {ATTEMPTS} races for the same credential with "
             "other requests; retry it.",
         )
+
+    async def _speculate(
+        self, known: Known, keys: dict[str, str], ticket: Ticket, view: RedisView
+    ) -> bool:
+        """Check what the run assumed and apply its changes, in one script: True when done;
+        False when a credential it read had changed (`ticket.fetched` now holds the current
+        values); `Restart` when the namespace or its faults changed."""
+        result = await self._eval(
+            "speculate",
+            [keys["creds"], keys["meta"]],
+            speculate_args(ticket.gen, ticket.fgen, view),
+        )
+        if result == 1:
+            self._cache(known, view.changes)
+            return True
+        gen, fgen, *values = result[1:]
+        fresh = {cid: value or None for cid, value in zip(view.read, values, strict=True)}
+        ticket.fetched.update(fresh)
+        self._cache(known, fresh)
+        if gen != ticket.gen or fgen != ticket.fgen:
+            # Forget the stale generations: `begin` fetches them again (and the faults).
+            if gen != ticket.gen and known.gen == ticket.gen:
+                known.gen = b""
+            if fgen != ticket.fgen and known.fgen == ticket.fgen:
+                known.fgen = b""
+            self.restarts += 1
+            raise Restart
+        return False
+
+    async def _eval(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        """Run a Lua script with this event loop's next batch (loaded again when Redis lost
+        it, e.g. after a restart)."""
+        script = self.script(name)
+        batcher = self.batcher()
+        try:
+            return await batcher.call("EVALSHA", script.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            await self.client().script_load(script.script)
+            return await batcher.call("EVALSHA", script.sha, len(keys), *keys, *args)
+
+    def _cache(self, known: Known, values: dict[str, bytes | None]) -> None:
+        """Remember the last raw value seen of each credential (bounded: CACHE_SIZE over
+        every namespace; full, every cache starts again empty)."""
+        if self._cached + len(values) > CACHE_SIZE:
+            for each in self._known.values():
+                each.cache.clear()
+            self._cached = 0
+            if len(values) > CACHE_SIZE:
+                return
+        cache = known.cache
+        before = len(cache)
+        cache.update(values)
+        self._cached += len(cache) - before
 
     @staticmethod
     async def _fetch(
@@ -440,11 +579,11 @@ class RedisBackend:
                 self.state.journal.record(entry)
             elif known is not None:
                 known.journal.record(entry)
-            pipe = self.client().pipeline(transaction=False)
-            pipe.rpush(keys["journal"], orjson.dumps(entry_view(bounded(entry))))
-            pipe.ltrim(keys["journal"], -JOURNAL_SIZE, -1)
-            self._touch_into(pipe, namespace)  # after: a new journal gets its TTL too
-            await pipe.execute()
+            ttl = None if namespace == DEFAULT else math.ceil(self.state.config.namespace_ttl)
+            self._touch_soon(namespace)
+            raw = orjson.dumps(entry_view(bounded(entry)))
+            # Returns once written (with the entries of concurrent requests, in one batch).
+            await self.batcher().append(keys["journal"], raw, JOURNAL_SIZE, ttl)
         except RedisError as exc:  # the answer is already sent; the entry is lost
             log.warning("Journal entry not written to the store: %s.", type(exc).__name__)
 
@@ -458,11 +597,13 @@ class RedisBackend:
             await self._touch(client, namespace)
         except RedisError as exc:
             raise self.unavailable(exc) from None
+        self._touched.pop(namespace, None)  # keys it makes get their TTL with the next request
         return client, keys_for(namespace)
 
     async def reset(self) -> None:
         client, _ = await self._admin()
         try:
+            await self.batcher().flush()  # this process's journal entries first: cleared too
             await self._write_all(
                 client, current.get(), self.state.fixtures, self.state.seeds(), False
             )
@@ -493,6 +634,7 @@ class RedisBackend:
     async def journal(self) -> list[dict[str, Any]]:
         client, keys = await self._admin()
         try:
+            await self.batcher().flush()  # every request of this process answered so far
             entries = await client.lrange(keys["journal"], 0, -1)
         except RedisError as exc:
             raise self.unavailable(exc) from None
@@ -513,6 +655,7 @@ class RedisBackend:
     async def clear_journal(self) -> None:
         client, keys = await self._admin()
         try:
+            await self.batcher().flush()  # entries of requests answered before: cleared too
             await client.delete(keys["journal"])
         except RedisError as exc:
             raise self.unavailable(exc) from None
@@ -533,7 +676,7 @@ class RedisBackend:
             pipe.hset(keys["faults"], str(fid), orjson.dumps(spec))
             if count is not None:
                 pipe.hset(keys["fault-left"], str(fid), count)
-            pipe.hincrby(keys["meta"], "fgen", 1)
+            pipe.hset(keys["meta"], "fgen", token())
             await pipe.execute()
         except RedisError as exc:
             raise self.unavailable(exc) from None
@@ -563,7 +706,7 @@ class RedisBackend:
         try:
             pipe = client.pipeline(transaction=True)
             pipe.delete(keys["faults"], keys["fault-left"], keys["fault-hits"])
-            pipe.hincrby(keys["meta"], "fgen", 1)
+            pipe.hset(keys["meta"], "fgen", token())
             await pipe.execute()
         except RedisError as exc:
             raise self.unavailable(exc) from None
@@ -575,7 +718,7 @@ class RedisBackend:
             pipe.hdel(keys["faults"], str(fault_id))
             pipe.hdel(keys["fault-left"], str(fault_id))
             pipe.hdel(keys["fault-hits"], str(fault_id))
-            pipe.hincrby(keys["meta"], "fgen", 1)
+            pipe.hset(keys["meta"], "fgen", token())
             removed, *_ = await pipe.execute()
         except RedisError as exc:
             raise self.unavailable(exc) from None
@@ -616,7 +759,14 @@ class RedisBackend:
         return out
 
     async def close(self) -> None:
-        self._scripts.pop(asyncio.get_running_loop(), None)
-        client = self._clients.pop(asyncio.get_running_loop(), None)
+        loop = asyncio.get_running_loop()
+        batcher = self._batchers.pop(loop, None)
+        if batcher is not None:
+            try:
+                await batcher.flush()  # the journal entries still queued
+            except RedisError as exc:
+                log.warning("Journal entries not written to the store: %s.", type(exc).__name__)
+        self._scripts.pop(loop, None)
+        client = self._clients.pop(loop, None)
         if client is not None:
             await client.aclose(close_connection_pool=True)

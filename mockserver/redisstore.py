@@ -4,8 +4,8 @@ the credentials it reads, which records the changes it makes.
 Keys, per namespace NS (the `{NS}` hash tag keeps a namespace's keys in one cluster slot):
 
     credkit:{NS}:creds       hash  id -> credential JSON (`encryptedData`, never the plain data)
-    credkit:{NS}:meta        hash  gen (bumped by reset/load), fgen (bumped by fault changes),
-                                   fixtures (the keys and workspaces in force, JSON)
+    credkit:{NS}:meta        hash  gen (new at each reset/load), fgen (new at each change of
+                                   the faults), fixtures (the keys and workspaces in force, JSON)
     credkit:{NS}:faults      hash  id -> fault JSON;  :fault-left / :fault-hits  id -> count
     credkit:{NS}:journal     list  masked journal entries, the newest last, at most 1,000
     credkit:verifier               the passphrase check: a fixed text encrypted with it
@@ -15,11 +15,20 @@ A write is optimistic: the view remembers the JSON of every credential it read, 
 applies the request's changes only if each of those is still what was read (else nothing is
 written and the request runs again on fresh data). No lost update, across any number of
 processes, without a lock held across a round trip.
+
+`gen` and `fgen` are random tokens (`token()`), never counters: a namespace that expired and was
+made again never repeats a generation a process remembers from its first life.
+
+A process that knows a namespace's generations and the credential a request names (its last
+seen raw value) answers with one round trip: `SPECULATE` checks, atomically, that `gen`, `fgen`
+and every credential read are still what the process assumed, then applies the changes; when
+anything differs it changes nothing and returns the current values instead.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +41,7 @@ __all__ = [
     "ANY",
     "COMMIT",
     "RESET",
+    "SPECULATE",
     "TAKE_FAULT",
     "NeedFetch",
     "RedisView",
@@ -39,10 +49,18 @@ __all__ = [
     "decode",
     "encode",
     "keys_for",
+    "remember",
+    "speculate_args",
+    "token",
 ]
 
 ANY = "\x00any"  # a change whose target was never read: written whatever is there
 VERIFIER_TEXT = "credkit passphrase verifier"
+
+
+def token() -> str:
+    """A new generation (`gen`, `fgen`): random, so never one seen before."""
+    return os.urandom(8).hex()
 
 
 def keys_for(namespace: str) -> dict[str, str]:
@@ -87,10 +105,15 @@ def decode(raw: bytes, encryptor: Encryptor) -> StoredCredential:
         created_ms=item["createdMs"],
         updated_ms=item["updatedMs"],
     )
+    remember(raw, found)
+    return found
+
+
+def remember(raw: bytes, credential: StoredCredential) -> None:
+    """`decode(raw)` is `credential` from now on (what this process wrote: never decrypted)."""
     if len(_decoded) >= 20_000:
         _decoded.clear()
-    _decoded[raw] = found
-    return found
+    _decoded[raw] = credential
 
 
 class NeedFetch(Exception):
@@ -150,7 +173,8 @@ class RedisView(Store):
     # -- the ChangeSink the base class reports every change to -------------------------------
 
     def record_put(self, credential: StoredCredential) -> None:
-        self.changes[credential.id] = encode(credential)
+        raw = self.changes[credential.id] = encode(credential)
+        remember(raw, credential)
 
     def record_delete(self, credential_id: str) -> None:
         self.changes[credential_id] = None
@@ -170,6 +194,38 @@ def commit_args(view: RedisView) -> list[bytes | str]:
     return args
 
 
+def speculate_args(gen: bytes, fgen: bytes, view: RedisView) -> list[bytes | str]:
+    """ARGV for `SPECULATE`: gen, fgen, the number of reads, (id, raw read or "" for absent)
+    for each read, then (id, new raw or "" to delete) for each change."""
+    args: list[bytes | str] = [gen, fgen, str(len(view.read))]
+    for cid, raw in view.read.items():
+        args += [cid, raw or ""]
+    for cid, new in view.changes.items():
+        args += [cid, new or ""]
+    return args
+
+
+# KEYS: creds, meta. ARGV: see `speculate_args`. 1 when everything assumed holds (the changes
+# are then applied); else nothing changes and the reply is {0, gen, fgen, raw of each read}
+# ("" for absent, and for gen/fgen when the namespace does not exist).
+SPECULATE = """
+local meta = redis.call('HMGET', KEYS[2], 'gen', 'fgen')
+local stale = meta[1] ~= ARGV[1] or meta[2] ~= ARGV[2]
+local n = tonumber(ARGV[3])
+local fresh = {}
+for i = 0, n - 1 do
+  local have = redis.call('HGET', KEYS[1], ARGV[4 + 2 * i]) or ''
+  fresh[i + 1] = have
+  if have ~= ARGV[5 + 2 * i] then stale = true end
+end
+if stale then return {0, meta[1] or '', meta[2] or '', unpack(fresh)} end
+for j = 4 + 2 * n, #ARGV, 2 do
+  if ARGV[j + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[j])
+  else redis.call('HSET', KEYS[1], ARGV[j], ARGV[j + 1]) end
+end
+return 1
+"""
+
 # KEYS[1] creds. ARGV: triples (id, expected, new). All expectations hold, or nothing changes.
 COMMIT = """
 for i = 1, #ARGV, 3 do
@@ -188,19 +244,19 @@ return 1
 
 # KEYS: creds, meta, faults, fault-left, fault-hits, journal. ARGV[1]: `seed` (only when the
 # namespace does not exist yet), `reset` (the journal and faults cleared too) or `load` (they
-# are kept); ARGV[2]: fixtures JSON; then pairs (id, raw). Returns 1 when it wrote.
+# are kept); ARGV[2]: fixtures JSON; ARGV[3]: the new gen and fgen (`token()`); then pairs
+# (id, raw). Returns 1 when it wrote.
 RESET = """
 if ARGV[1] == 'seed' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if ARGV[1] == 'load' then redis.call('DEL', KEYS[1])
 else redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6]) end
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('HINCRBY', KEYS[2], 'gen', 1)
-redis.call('HINCRBY', KEYS[2], 'fgen', 1)
-redis.call('HSET', KEYS[2], 'fixtures', ARGV[2])
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[2], 'gen', ARGV[3], 'fgen', ARGV[3], 'fixtures', ARGV[2])
 return 1
 """
 
-# KEYS: faults, fault-left, fault-hits, meta. ARGV[1]: fault id. 1 when this request takes the
+# KEYS: faults, fault-left, fault-hits, meta. ARGV[1]: fault id, ARGV[2]: the fgen to set when
+# the fault is used up (`token()`). 1 when this request takes the
 # fault (a counted one at most `count` times across every process), 0 when it is used up.
 TAKE_FAULT = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -211,7 +267,7 @@ if left then
   if left == 0 then
     redis.call('HDEL', KEYS[1], ARGV[1])
     redis.call('HDEL', KEYS[2], ARGV[1])
-    redis.call('HINCRBY', KEYS[4], 'fgen', 1)
+    redis.call('HSET', KEYS[4], 'fgen', ARGV[2])
   end
 end
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)

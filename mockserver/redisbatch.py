@@ -1,0 +1,130 @@
+"""`Batcher`: one process's Redis commands from concurrent requests, sent together.
+
+Each request of the Redis store needs one command (its commit) and one journal entry. Sent one
+by one, every command pays redis-py's full round trip in Python (a connection from the pool, a
+timeout, a write, a read); with 32 requests in flight that was most of a request's CPU. Here a
+request queues its command and awaits it; one sender per event loop takes everything queued
+and sends it as one pipeline, and while that round trip is in flight the next batch gathers.
+
+Journal entries are queued per list (`append`): a batch sends them as one RPUSH per list, then
+LTRIM to the bound (and EXPIRE, for a namespace that expires). `flush()` returns once everything
+queued before it was sent: the admin API's journal reads, clear and reset, and `close`, call it
+first. A command fails with the `RedisError` of its batch (the caller answers 503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+__all__ = ["Batcher"]
+
+
+@dataclass
+class _List:
+    """Entries queued for one Redis list."""
+
+    values: list[bytes] = field(default_factory=list)
+    bound: int = 0
+    ttl: int | None = None  # seconds; None: the list never expires
+
+
+class Batcher:
+    """The commands and journal entries this event loop queued, sent as one pipeline at a time."""
+
+    def __init__(self, client: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.client = client
+        self.loop = loop
+        self._commands: list[tuple[tuple[Any, ...], asyncio.Future[Any] | None]] = []
+        self._lists: dict[str, _List] = {}
+        self._waiters: list[asyncio.Future[Any]] = []  # ends with the batch that sends the lists
+        self._sender: asyncio.Task[None] | None = None
+        self.batches = 0  # pipelines sent (for tests and the bench)
+        self.sent = 0  # commands sent in them
+
+    def __repr__(self) -> str:
+        return f"Batcher({len(self._commands)} queued, {self.batches} batches sent)"
+
+    async def call(self, *args: Any) -> Any:
+        """Send one command with the next batch; its reply (an error reply is raised)."""
+        future = self.loop.create_future()
+        self._commands.append((args, future))
+        self._start()
+        result = await future
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def post(self, *args: Any) -> None:
+        """Send one command with the next batch, without waiting for it (a TTL refresh)."""
+        self._commands.append((args, None))
+        self._start()
+
+    async def append(self, key: str, value: bytes, bound: int, ttl: int | None) -> None:
+        """Append `value` to the list `key`, keeping its last `bound`; with `ttl`, the list
+        expires after that many seconds unless appended to again. Returns once sent."""
+        queued = self._lists.get(key)
+        if queued is None:
+            queued = self._lists[key] = _List(bound=bound, ttl=ttl)
+        queued.values.append(value)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Return once everything queued so far was sent (raises its batch's error)."""
+        if not self._commands and not self._lists and not self._waiters:
+            sender = self._sender
+            if sender is None or sender.done():
+                return
+        future = self.loop.create_future()
+        self._waiters.append(future)
+        self._start()
+        result = await future
+        if isinstance(result, Exception):
+            raise result
+
+    def _start(self) -> None:
+        if self._sender is None or self._sender.done():
+            self._sender = self.loop.create_task(self._send_all())
+
+    async def _send_all(self) -> None:
+        while self._commands or self._lists or self._waiters:
+            commands, self._commands = self._commands, []
+            lists, self._lists = self._lists, {}
+            waiters, self._waiters = self._waiters, []
+            pipe = self.client.pipeline(transaction=False)
+            for key, queued in lists.items():
+                pipe.execute_command("RPUSH", key, *queued.values)
+                pipe.execute_command("LTRIM", key, -queued.bound, -1)
+                if queued.ttl is not None:
+                    pipe.execute_command("EXPIRE", key, queued.ttl)
+            skip = len(pipe.command_stack)
+            for args, _ in commands:
+                pipe.execute_command(*args)
+            try:
+                results: list[Any] = (
+                    await pipe.execute(raise_on_error=False) if pipe.command_stack else []
+                )
+            except asyncio.CancelledError:  # the loop is closing: nobody waits forever
+                gone = RedisConnectionError("the batch was cancelled (shutting down)")
+                _settle([f for _, f in commands], [gone] * len(commands))
+                _settle(waiters, [gone] * len(waiters))
+                raise
+            except Exception as exc:  # the connection: every command of the batch failed
+                results = [exc] * (skip + len(commands))
+                first_error: Exception | None = exc
+            else:
+                first_error = next((r for r in results[:skip] if isinstance(r, Exception)), None)
+            self.batches += 1
+            self.sent += len(results)
+            _settle([f for _, f in commands], results[skip:])
+            _settle(waiters, [first_error] * len(waiters))
+
+
+def _settle(futures: Sequence[asyncio.Future[Any] | None], results: list[Any]) -> None:
+    for future, result in zip(futures, results, strict=True):
+        if future is not None and not future.done():
+            future.set_result(result)
