@@ -229,3 +229,88 @@ def test_what_a_process_knows_of_expired_namespaces_is_dropped(
     for name in ("c", "d"):
         assert client.get(f"/ns/{name}/api/v1/ping").status_code == 200
     assert set(app.backend._known) - {"default"} == {"c", "d"}
+
+
+def test_a_write_through_another_process_is_seen_by_the_next_get_and_put(
+    make_app: Any, make_client: Any
+) -> None:
+    a_app = make_app()
+    a, b = make_client(a_app), make_client(make_app())
+    assert a.put(CRED, json={"plainDataObj": {"a": "1"}}, headers=FULL).status_code == 200
+    assert a.get(CRED, headers=FULL).status_code == 200  # from A's cache, checked in Redis
+    assert a_app.backend.speculated >= 1 and a_app.backend.stale == 0
+    changed = {"name": "from-b", "plainDataObj": {"b": "2"}}
+    assert b.put(CRED, json=changed, headers=FULL).status_code == 200
+    got = a.get(CRED, headers=FULL).json()  # A's cached value is stale now
+    assert got["name"] == "from-b" and got["plainDataObj"]["b"] == "2"
+    assert b.put(CRED, json={"plainDataObj": {"b": "3"}}, headers=FULL).status_code == 200
+    assert a.put(CRED, json={"plainDataObj": {"c": "4"}}, headers=FULL).status_code == 200
+    data = b.get(CRED, headers=FULL).json()["plainDataObj"]
+    assert (data["a"], data["b"], data["c"]) == ("1", "3", "4")  # merged over B's last write
+    assert a_app.backend.stale == 2 and a_app.backend.restarts == 0
+    assert b.delete(CRED, headers=FULL).status_code == 200
+    assert a.get(CRED, headers=FULL).status_code == 404
+    loaded = {
+        "workspaces": [{"id": "w9"}],
+        "apiKeys": [{"key": "team-key", "workspace": "w9", "permissions": ["credentials:view"]}],
+        "credentials": [],
+    }
+    assert b.put("/__admin/state", json=loaded).status_code == 200  # new keys: a new gen
+    assert a.get(CRED, headers=FULL).status_code == 401
+    assert a.get("/api/v1/credentials", headers={"Authorization": "Bearer team-key"}).json() == []
+
+
+def test_a_fault_added_through_another_process_applies_to_the_next_request(
+    make_app: Any, make_client: Any
+) -> None:
+    a_app = make_app()
+    a, b = make_client(a_app), make_client(make_app())
+    assert a.get(CRED, headers=FULL).status_code == 200
+    assert a.get(CRED, headers=FULL).status_code == 200  # A knows: no fault, the value
+    begun = a_app.backend.speculated
+    assert b.post("/__admin/faults", json={"path": CRED, "status": 500, "count": 1}).status_code
+    assert a.get(CRED, headers=FULL).status_code == 500
+    assert a.get(CRED, headers=FULL).status_code == 200  # count 1: used up
+    assert a_app.backend.restarts == 1 and a_app.backend.speculated > begun
+    fault = {"method": "PUT", "path": CRED, "status": 409}
+    assert b.post("/__admin/faults", json=fault).status_code == 201
+    assert a.put(CRED, json={"name": "x"}, headers=FULL).status_code == 409
+    assert a.get(CRED, headers=FULL).json()["name"] != "x"  # a faulted PUT changes nothing
+    assert b.delete("/__admin/faults").status_code == 204
+    assert a.put(CRED, json={"name": "x"}, headers=FULL).status_code == 200
+
+
+def test_a_known_namespace_that_expired_is_made_again(
+    make_app: Any, make_client: Any, redis_url: str
+) -> None:
+    app = make_app()
+    client = make_client(app)
+    assert client.put("/ns/gone" + CRED, json={"name": "old"}, headers=FULL).status_code == 200
+    raw = redis.Redis.from_url(redis_url)
+    raw.delete(*keys_for("gone").values())  # what EXPIRE does once the TTL has passed
+    raw.close()
+    got = client.get("/ns/gone" + CRED, headers=FULL)
+    assert got.status_code == 200 and got.json()["name"] != "old"
+    assert app.backend.restarts == 1
+
+
+def test_speculative_requests_fetch_nothing_before_their_commit(
+    make_app: Any, make_client: Any, redis_url: str
+) -> None:
+    client = make_client(make_app())
+    assert client.get(CRED, headers=FULL).status_code == 200  # fetched once: known now
+    raw = redis.Redis.from_url(redis_url)
+    before = raw.info("commandstats")
+    for i in range(5):
+        assert client.put(CRED, json={"name": f"n{i}"}, headers=FULL).status_code == 200
+        assert client.get(CRED, headers=FULL).json()["name"] == f"n{i}"
+    after = raw.info("commandstats")
+    raw.close()
+
+    def calls(stats: dict[str, Any], name: str) -> int:
+        return int(stats.get(f"cmdstat_{name}", {}).get("calls", 0))
+
+    # One script each, and its one read of the generations (Redis counts the script's
+    # commands too): no `begin` fetch before it.
+    assert calls(after, "evalsha") - calls(before, "evalsha") == 10
+    assert calls(after, "hmget") - calls(before, "hmget") == 10
