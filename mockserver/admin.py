@@ -315,9 +315,9 @@ class AdminApp:
         return NO_CONTENT
 
     async def stream_requests(self, call: AdminCall) -> Response:
-        # This process's journal of the caller's namespace (not shared through Redis).
-        live = await self.backend.live_state()
-        return request_stream(live, call.headers.get(b"last-event-id"), self.state)
+        # The caller's namespace: this process's journal, or every process's on Redis.
+        journal = await self.backend.live_journal()
+        return request_stream(journal, call.headers.get(b"last-event-id"), self.state)
 
     async def dashboard(self, _: object) -> Response:
         return HTMLResponse(dashboard_page(), headers=DASHBOARD_HEADERS)

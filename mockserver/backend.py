@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from credkit_core.fixtures.loader import FixtureSet
 from mockserver.auth import KeyRing
 from mockserver.faults import Fault, FaultSet
-from mockserver.journal import Journal, JournalEntry
+from mockserver.journal import Journal, JournalEntry, LiveJournal, MemoryTail
 from mockserver.namespaces import DEFAULT, current
 from mockserver.requests import Call
 from mockserver.responses import ApiError, Reply
@@ -86,9 +86,8 @@ class Backend(Protocol):
         """Every namespace: name, credentials, journal entries, last use."""
         ...
 
-    async def live_state(self) -> AppState:
-        """The caller's namespace as the dashboard's live stream reads it: this process's
-        journal of it and its keyring."""
+    async def live_journal(self) -> LiveJournal:
+        """The caller's namespace's journal as the dashboard's live stream polls it."""
         ...
 
     async def close(self) -> None: ...
@@ -217,8 +216,9 @@ class MemoryBackend:
     async def remove_fault(self, fault_id: int) -> bool:
         return self._state().faults.remove(fault_id)
 
-    async def live_state(self) -> AppState:
-        return self._state()
+    async def live_journal(self) -> LiveJournal:
+        state = self._state()
+        return MemoryTail(state.journal, lambda header: state.keyring.name_of(header))
 
     async def namespaces(self) -> list[dict[str, Any]]:
         self._space()  # counts as a use of the caller's namespace; drops idle ones

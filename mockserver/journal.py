@@ -10,17 +10,21 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import chain, islice
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl
 
 __all__ = [
     "MASK",
     "Journal",
     "JournalEntry",
+    "LiveJournal",
+    "MemoryTail",
+    "Tail",
     "bounded",
     "entry_view",
+    "live_view",
     "mask_answer",
     "mask_body",
     "mask_headers",
@@ -189,3 +193,44 @@ class Journal:
     def view(self) -> list[dict[str, Any]]:
         """The entries, oldest first, masked."""
         return [entry_view(e) for e in list(self._entries)]
+
+
+def live_view(entry: JournalEntry, name_of: Callable[[bytes | None], str | None]) -> dict[str, Any]:
+    """An entry as the dashboard's live stream shows it: the journal's masked view, the name of
+    the key it carried (never the key) and its masked answer."""
+    view = entry_view(entry)
+    view["key"] = name_of(dict(entry.headers).get(b"authorization"))
+    view["answer"] = mask_answer(entry.status, entry.answer)
+    return view
+
+
+class Tail(NamedTuple):
+    """What a live reader sees of a journal at one moment."""
+
+    recorded: int  # entries ever recorded: the newest one's number
+    held: int  # entries still held (the newest `held` of them)
+    cleared: int  # clears so far
+    batch: list[tuple[int, dict[str, Any]]]  # (number, `live_view`) after the one asked for
+
+
+class LiveJournal(Protocol):
+    """A namespace's journal as the dashboard's stream polls it: this process's
+    (`MemoryTail`) or every process's on Redis (`mockserver.redisbackend`)."""
+
+    async def tail(self, seen: int, limit: int) -> Tail:
+        """The counts, and the entries recorded after number `seen` and still held: at most
+        the newest `limit`, oldest first."""
+        ...
+
+
+class MemoryTail:
+    """`LiveJournal` over this process's `Journal`."""
+
+    def __init__(self, journal: Journal, name_of: Callable[[bytes | None], str | None]) -> None:
+        self.journal = journal
+        self.name_of = name_of
+
+    async def tail(self, seen: int, limit: int) -> Tail:
+        journal = self.journal
+        batch = [(n, live_view(e, self.name_of)) for n, e in journal.since(seen, limit)]
+        return Tail(journal.recorded, len(journal), journal.cleared, batch)

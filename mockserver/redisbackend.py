@@ -13,9 +13,11 @@ and the credential its path names (every credential for a listing), and takes th
 fault it matches (a counted fault is decremented in Redis, so it fires exactly `count` times
 across processes) → `handle` runs the profile over what was fetched, then commits its changes
 with `COMMIT`, which checks nothing it read has changed since (else it runs again on fresh
-data). `record` queues the masked journal entry. The commits and journal entries of concurrent
-requests go to Redis together, one pipeline at a time (`mockserver.redisbatch.Batcher`); the
-namespace's TTL is refreshed at most once a second per process.
+data). `record` queues the masked journal entry (numbered in Redis as it is appended, so
+the dashboard's stream reads every process's requests from there: `RedisTail`). The commits
+and journal entries of concurrent requests go to Redis together, one pipeline at a time
+(`mockserver.redisbatch.Batcher`); the namespace's TTL is refreshed at most once a second per
+process.
 
 Redis unreachable: each request that needs it answers 503 in the error shape, and the next
 request after Redis is back is served again (redis-py reconnects by itself).
@@ -29,7 +31,7 @@ import math
 import random
 import time
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,7 +47,7 @@ from credkit_core.fixtures.loader import ApiKey, FixtureSet, Workspace
 from mockserver.auth import KeyRing
 from mockserver.backend import Handler, Restart, StateView, too_many_namespaces
 from mockserver.faults import Fault
-from mockserver.journal import Journal, JournalEntry, bounded, entry_view
+from mockserver.journal import JournalEntry, LiveJournal, Tail, bounded, live_view
 from mockserver.namespaces import DEFAULT, current
 from mockserver.passphrase import generate_passphrase
 from mockserver.redisbatch import Batcher
@@ -53,6 +55,7 @@ from mockserver.redisstore import (
     COMMIT,
     RESET,
     SPECULATE,
+    TAIL,
     TAKE_FAULT,
     VERIFIER_TEXT,
     NeedFetch,
@@ -144,7 +147,6 @@ class Known:
     keyring: KeyRing | None = None
     fgen: bytes = b""
     faults: list[Fault] = field(default_factory=list)
-    journal: Journal = field(default_factory=Journal)  # this process's, for the live stream
     cache: dict[str, bytes | None] = field(default_factory=dict)  # id -> last raw value seen
 
 
@@ -194,6 +196,7 @@ class RedisBackend:
                 "reset": found.register_script(RESET),
                 "take": found.register_script(TAKE_FAULT),
                 "speculate": found.register_script(SPECULATE),
+                "tail": found.register_script(TAIL),
             }
             self._batchers[loop] = Batcher(found, loop)
         return found
@@ -579,15 +582,15 @@ class RedisBackend:
             if ticket is None and not await self.client().exists(keys["meta"]):
                 return  # no `begin` (a 413) for a namespace that does not exist: not made here
             known = self._known.get(namespace)
-            if namespace == DEFAULT:
-                self.state.journal.record(entry)
-            elif known is not None:
-                known.journal.record(entry)
+            keyring = known.keyring if known is not None and known.keyring else self.state.keyring
             ttl = None if namespace == DEFAULT else math.ceil(self.state.config.namespace_ttl)
             self._touch_soon(namespace)
-            raw = orjson.dumps(entry_view(bounded(entry)))
-            # Returns once written (with the entries of concurrent requests, in one batch).
-            await self.batcher().append(keys["journal"], raw, JOURNAL_SIZE, ttl)
+            raw = orjson.dumps(live_view(bounded(entry), keyring.name_of))
+            # Returns once written (with the entries of concurrent requests, in one batch);
+            # numbered in the namespace's `jcount` as it is appended.
+            await self.batcher().append(
+                keys["journal"], raw, JOURNAL_SIZE, ttl, counter=keys["meta"]
+            )
         except RedisError as exc:  # the answer is already sent; the entry is lost
             log.warning("Journal entry not written to the store: %s.", type(exc).__name__)
 
@@ -642,25 +645,20 @@ class RedisBackend:
             entries = await client.lrange(keys["journal"], 0, -1)
         except RedisError as exc:
             raise self.unavailable(exc) from None
-        return [orjson.loads(e) for e in entries]
+        return [_admin_view(orjson.loads(e)) for e in entries]
 
-    async def live_state(self) -> AppState:
-        namespace = current.get()
-        if namespace == DEFAULT:
-            return self.state
-        client, _ = await self._admin()  # made on first use, as every admin call
-        try:
-            known = await self._known_for(client, namespace)
-        except RedisError as exc:
-            raise self.unavailable(exc) from None
-        keyring = known.keyring or self.state.keyring
-        return replace(self.state, journal=known.journal, keyring=keyring)
+    async def live_journal(self) -> LiveJournal:
+        await self._admin()  # made on first use, as every admin call
+        return RedisTail(self, current.get())
 
     async def clear_journal(self) -> None:
         client, keys = await self._admin()
         try:
             await self.batcher().flush()  # entries of requests answered before: cleared too
-            await client.delete(keys["journal"])
+            pipe = client.pipeline(transaction=True)
+            pipe.delete(keys["journal"])
+            pipe.hincrby(keys["meta"], "jcleared", 1)  # the live stream says `cleared`
+            await pipe.execute()
         except RedisError as exc:
             raise self.unavailable(exc) from None
 
@@ -774,3 +772,31 @@ class RedisBackend:
         client = self._clients.pop(loop, None)
         if client is not None:
             await client.aclose(close_connection_pool=True)
+
+
+def _admin_view(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored entry as `GET /__admin/requests` shows it (the same fields as in memory)."""
+    stored.pop("key", None)
+    stored.pop("answer", None)
+    return stored
+
+
+class RedisTail:
+    """`LiveJournal` of a namespace on Redis: every process's requests, in the order they
+    were journaled."""
+
+    def __init__(self, backend: RedisBackend, namespace: str) -> None:
+        self.backend = backend
+        self.namespace = namespace
+
+    async def tail(self, seen: int, limit: int) -> Tail:
+        keys = keys_for(self.namespace)
+        try:
+            recorded, held, cleared, raw = await self.backend.script("tail")(
+                keys=[keys["meta"], keys["journal"]], args=[seen, limit]
+            )
+        except RedisError as exc:
+            raise self.backend.unavailable(exc) from None
+        first = recorded - len(raw) + 1
+        batch = [(first + i, orjson.loads(e)) for i, e in enumerate(raw)]
+        return Tail(recorded, held, cleared, batch)

@@ -7,7 +7,9 @@ request queues its command and awaits it; one sender per event loop takes everyt
 and sends it as one pipeline, and while that round trip is in flight the next batch gathers.
 
 Journal entries are queued per list (`append`): a batch sends them as one RPUSH per list, then
-LTRIM to the bound (and EXPIRE, for a namespace that expires). `flush()` returns once everything
+LTRIM to the bound (and EXPIRE, for a namespace that expires); a counted list (the journal,
+whose entries the dashboard's stream reads by number) as one script that also adds to the
+count, atomically. `flush()` returns once everything
 queued before it was sent: the admin API's journal reads, clear and reset, and `close`, call it
 first. A command fails with the `RedisError` of its batch (the caller answers 503).
 """
@@ -31,6 +33,19 @@ class _List:
     values: list[bytes] = field(default_factory=list)
     bound: int = 0
     ttl: int | None = None  # seconds; None: the list never expires
+    counter: str | None = None  # a hash whose `jcount` counts every value appended
+
+
+# KEYS: the list, the counter hash. ARGV: bound, ttl (0: none), the values. One atomic step, so
+# a reader sees the list and its count agree (the last value is number `jcount`); a counter
+# hash that is gone (the namespace expired) is not made again here.
+APPEND_COUNTED = """
+for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
+if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], 'jcount', #ARGV - 2) end
+return #ARGV - 2
+"""
 
 
 class Batcher:
@@ -64,12 +79,15 @@ class Batcher:
         self._commands.append((args, None))
         self._start()
 
-    async def append(self, key: str, value: bytes, bound: int, ttl: int | None) -> None:
+    async def append(
+        self, key: str, value: bytes, bound: int, ttl: int | None, counter: str | None = None
+    ) -> None:
         """Append `value` to the list `key`, keeping its last `bound`; with `ttl`, the list
-        expires after that many seconds unless appended to again. Returns once sent."""
+        expires after that many seconds unless appended to again; with `counter`, the hash
+        field `jcount` there counts the values, in the same atomic step. Returns once sent."""
         queued = self._lists.get(key)
         if queued is None:
-            queued = self._lists[key] = _List(bound=bound, ttl=ttl)
+            queued = self._lists[key] = _List(bound=bound, ttl=ttl, counter=counter)
         queued.values.append(value)
         await self.flush()
 
@@ -97,6 +115,15 @@ class Batcher:
             waiters, self._waiters = self._waiters, []
             pipe = self.client.pipeline(transaction=False)
             for key, queued in lists.items():
+                if queued.counter is not None:
+                    pipe.execute_command(
+                        "EVAL",
+                        APPEND_COUNTED,
+                        2,
+                        *(key, queued.counter, queued.bound, queued.ttl or 0),
+                        *queued.values,
+                    )
+                    continue
                 pipe.execute_command("RPUSH", key, *queued.values)
                 pipe.execute_command("LTRIM", key, -queued.bound, -1)
                 if queued.ttl is not None:

@@ -5,9 +5,12 @@ Keys, per namespace NS (the `{NS}` hash tag keeps a namespace's keys in one clus
 
     credkit:{NS}:creds       hash  id -> credential JSON (`encryptedData`, never the plain data)
     credkit:{NS}:meta        hash  gen (new at each reset/load), fgen (new at each change of
-                                   the faults), fixtures (the keys and workspaces in force, JSON)
+                                   the faults), fixtures (the keys and workspaces in force, JSON),
+                                   jcount (journal entries ever recorded), jcleared (clears)
     credkit:{NS}:faults      hash  id -> fault JSON;  :fault-left / :fault-hits  id -> count
-    credkit:{NS}:journal     list  masked journal entries, the newest last, at most 1,000
+    credkit:{NS}:journal     list  masked journal entries as the live stream shows them
+                                   (`live_view`), the newest last, at most 1,000; the last one
+                                   is number jcount
     credkit:verifier               the passphrase check: a fixed text encrypted with it
     credkit:passphrase             the generated passphrase, when no process was given one
 
@@ -42,6 +45,7 @@ __all__ = [
     "COMMIT",
     "RESET",
     "SPECULATE",
+    "TAIL",
     "TAKE_FAULT",
     "NeedFetch",
     "RedisView",
@@ -249,7 +253,10 @@ return 1
 RESET = """
 if ARGV[1] == 'seed' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if ARGV[1] == 'load' then redis.call('DEL', KEYS[1])
-else redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6]) end
+else
+  redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+  if ARGV[1] == 'reset' then redis.call('HINCRBY', KEYS[2], 'jcleared', 1) end
+end
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('HSET', KEYS[2], 'gen', ARGV[3], 'fgen', ARGV[3], 'fixtures', ARGV[2])
 return 1
@@ -272,4 +279,16 @@ if left then
 end
 redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 return 1
+"""
+
+# KEYS: meta, journal. ARGV: seen, limit. Returns {jcount, held, jcleared, entries after number
+# `seen` (at most the newest `limit`, oldest first)}: one consistent look for the live stream.
+TAIL = """
+local counts = redis.call('HMGET', KEYS[1], 'jcount', 'jcleared')
+local recorded = tonumber(counts[1]) or 0
+local held = redis.call('LLEN', KEYS[2])
+local count = math.min(recorded - tonumber(ARGV[1]), held, tonumber(ARGV[2]))
+local entries = {}
+if count > 0 then entries = redis.call('LRANGE', KEYS[2], -count, -1) end
+return {recorded, held, tonumber(counts[2]) or 0, entries}
 """

@@ -6,10 +6,13 @@ Each API request is one `request` event whose data is the journal's masked view 
 which reconnects by itself, resumes after the last one it saw (`Last-Event-ID`). A `cleared`
 event says the journal was emptied (a reset).
 
+The journal is the namespace's (`mockserver.journal.LiveJournal`): this process's in memory,
+every process's with the shared store on Redis (several workers or machines: one list).
 Bounded per client: nothing is queued per client — every POLL seconds the stream reads what
 the journal recorded since it last looked, at most BATCH entries (the newest; a `skipped`
 event counts what a slow client missed). A comment line every HEARTBEAT seconds notices a
-client that went away. The stream ends when the server shuts down (`AppState.stopping`).
+client that went away; while Redis cannot be read, the stream waits (and beats). The stream
+ends when the server shuts down (`AppState.stopping`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from collections.abc import AsyncIterator
 
 from starlette.responses import StreamingResponse
 
-from mockserver.journal import entry_view, mask_answer
+from mockserver.journal import LiveJournal, Tail
+from mockserver.responses import ApiError
 from mockserver.state import AppState
 
 __all__ = ["BACKLOG", "BATCH", "request_stream"]
@@ -37,52 +41,62 @@ def _event(kind: str, data: object, ident: int | None = None) -> bytes:
     return f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-async def _events(state: AppState, seen: int, root: AppState) -> AsyncIterator[bytes]:
-    journal = state.journal
+async def _events(
+    journal: LiveJournal, last_event_id: bytes | None, root: AppState
+) -> AsyncIterator[bytes]:
     yield b"retry: 1000\n\n"
-    cleared = journal.cleared
-    last_beat = time.monotonic()
-    while not root.stopping:
-        if journal.cleared != cleared:
-            cleared = journal.cleared
-            yield _event("cleared", {})
-        batch = journal.since(seen, BATCH)
-        missed = journal.recorded - seen - len(batch)
-        if batch and missed > 0:
-            yield _event("skipped", {"count": missed})
-        if batch:
-            chunk = []
-            for number, entry in batch:
-                view = entry_view(entry)
-                view["seq"] = number
-                view["key"] = state.keyring.name_of(dict(entry.headers).get(b"authorization"))
-                view["answer"] = mask_answer(entry.status, entry.answer)
-                chunk.append(_event("request", view, number))
-            seen = batch[-1][0]
-            yield b"".join(chunk)
-            last_beat = time.monotonic()
-        elif time.monotonic() - last_beat >= HEARTBEAT:
-            yield b": keep-alive\n\n"
-            last_beat = time.monotonic()
-        seen = max(seen, journal.recorded - len(journal))  # entries gone are not waited for
-        await asyncio.sleep(POLL)
-
-
-def request_stream(
-    state: AppState, last_event_id: bytes | None, root: AppState | None = None
-) -> StreamingResponse:
-    """The stream's response of `state`'s journal (a namespace's; it ends when `root`, the
-    app's state, is stopping): from after `last_event_id` when it is a number the journal
-    still reaches, else the last BACKLOG entries."""
-    recorded = state.journal.recorded
+    first = await _tail(journal, 0, 0)
+    recorded = first.recorded if first is not None else 0
     try:
         seen = int(last_event_id or b"")
     except ValueError:
         seen = -1
     if not 0 <= seen <= recorded:
         seen = max(0, recorded - BACKLOG)
+    cleared = first.cleared if first is not None else 0
+    last_beat = time.monotonic()
+    while not root.stopping:
+        tail = await _tail(journal, seen, BATCH)
+        if tail is not None:
+            if tail.cleared != cleared:
+                cleared = tail.cleared
+                yield _event("cleared", {})
+            batch = tail.batch
+            missed = tail.recorded - seen - len(batch)
+            if batch and missed > 0:
+                yield _event("skipped", {"count": missed})
+            if batch:
+                chunk = []
+                for number, view in batch:
+                    view["seq"] = number
+                    chunk.append(_event("request", view, number))
+                seen = batch[-1][0]
+                yield b"".join(chunk)
+                last_beat = time.monotonic()
+            # entries gone are not waited for
+            seen = max(seen, tail.recorded - tail.held)
+        if time.monotonic() - last_beat >= HEARTBEAT:
+            yield b": keep-alive\n\n"
+            last_beat = time.monotonic()
+        await asyncio.sleep(POLL)
+
+
+async def _tail(journal: LiveJournal, seen: int, limit: int) -> Tail | None:
+    """The journal's tail; None while the shared store cannot be read (the stream waits)."""
+    try:
+        return await journal.tail(seen, limit)
+    except ApiError:
+        return None
+
+
+def request_stream(
+    journal: LiveJournal, last_event_id: bytes | None, root: AppState
+) -> StreamingResponse:
+    """The stream of `journal` (a namespace's; it ends when `root`, the app's state, is
+    stopping): from after `last_event_id` when it is a number the journal still reaches, else
+    the last BACKLOG entries."""
     return StreamingResponse(
-        _events(state, seen, root or state),
+        _events(journal, last_event_id, root),
         media_type="text/event-stream",
         headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -203,15 +204,61 @@ def test_a_request_leaves_the_process_keyring_as_it_was(make_app: Any, make_clie
 
 
 @pytest.mark.parametrize("prefix", ["", "/ns/team"])
-def test_the_live_stream_shows_this_process_s_requests(make_app: Any, prefix: str) -> None:
-    app = make_app(access_log=False, log_level="warning")
-    with serving(app) as url, httpx.Client(base_url=url, timeout=10) as http:
-        assert http.get(prefix + "/api/v1/ping").status_code == 200  # the namespace is known
-        with http.stream("GET", prefix + "/__admin/requests/stream") as stream:
-            http.get("/api/v1/credentials/elsewhere" if prefix else "/ns/other" + CRED)
-            assert http.get(prefix + CRED, headers=FULL).status_code == 200
-            paths = [data["path"] for _, data in read_events(stream.iter_lines(), 2)]
-    assert paths == ["/api/v1/ping", CRED]
+def test_the_live_stream_shows_every_process_s_requests(make_app: Any, prefix: str) -> None:
+    one = make_app(access_log=False, log_level="warning")
+    two = make_app(access_log=False, log_level="warning")
+    secret = {"plainDataObj": {"openAIApiKey": SECRET_VALUE}}
+    with (
+        serving(one) as url_one,
+        serving(two) as url_two,
+        httpx.Client(base_url=url_one, timeout=10) as http_one,
+        httpx.Client(base_url=url_two, timeout=10) as http_two,
+    ):
+        assert http_one.get(prefix + "/api/v1/ping").status_code == 200  # the namespace exists
+        with http_one.stream("GET", prefix + "/__admin/requests/stream") as stream:
+            http_two.get("/api/v1/credentials/elsewhere" if prefix else "/ns/other" + CRED)
+            assert http_two.put(prefix + CRED, json=secret, headers=FULL).status_code == 200
+            assert http_one.get(prefix + CRED).status_code == 401
+            events = list(read_events(stream.iter_lines(), 3))
+        journal = http_two.get(prefix + "/__admin/requests").json()
+    views = [data for _, data in events]
+    assert [(v["method"], v["path"], v["status"]) for v in views] == [
+        ("GET", "/api/v1/ping", 200),
+        ("PUT", CRED, 200),  # served by the other process
+        ("GET", CRED, 401),
+    ]
+    assert [v["seq"] for v in views] == [1, 2, 3]
+    assert views[1]["key"] and views[2]["key"] is None
+    assert views[1]["body"] == {"plainDataObj": {"openAIApiKey": "***"}}
+    assert set(views[1]["answer"].values()) <= {"***"}
+    assert SECRET_VALUE not in json.dumps(events) and FULL["Authorization"][7:] not in str(events)
+    # the admin journal shows the same entries, in the same fields as the memory store's
+    assert [e["path"] for e in journal] == ["/api/v1/ping", CRED, CRED]
+    assert not {"key", "answer", "seq"} & set(journal[1])
+
+
+def test_the_live_stream_resumes_and_sees_a_reset_by_another_process(make_app: Any) -> None:
+    one = make_app(access_log=False, log_level="warning")
+    two = make_app(access_log=False, log_level="warning")
+    with (
+        serving(one) as url_one,
+        serving(two) as url_two,
+        httpx.Client(base_url=url_one, timeout=10) as http_one,
+        httpx.Client(base_url=url_two, timeout=10) as http_two,
+    ):
+        for i in range(4):
+            assert http_two.get(f"/api/v1/credentials/c{i}", headers=FULL).status_code == 404
+        with http_one.stream(
+            "GET", "/__admin/requests/stream", headers={"Last-Event-ID": "2"}
+        ) as stream:
+            lines = stream.iter_lines()
+            paths = [data["path"] for _, data in read_events(lines, 2)]
+            assert paths == ["/api/v1/credentials/c2", "/api/v1/credentials/c3"]
+            assert http_two.post("/__admin/reset").status_code == 204
+            assert next(read_events(lines, 1))[0] == "cleared"
+            http_two.get("/api/v1/ping")
+            kind, after = next(read_events(lines, 1))
+    assert (kind, after["path"], after["seq"]) == ("request", "/api/v1/ping", 5)
 
 
 def test_what_a_process_knows_of_expired_namespaces_is_dropped(

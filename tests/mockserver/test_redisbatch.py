@@ -130,3 +130,25 @@ def test_close_sends_what_is_queued(redis_url: str) -> None:
     raw = redis.Redis.from_url(redis_url)
     assert raw.lrange("queued", 0, -1) == [b"entry"]
     raw.close()
+
+
+def test_a_counted_list_and_its_count_agree_and_a_gone_counter_is_not_made(
+    redis_url: str,
+) -> None:
+    async def run() -> None:
+        client = aioredis.Redis.from_url(redis_url)
+        await client.hset("meta", "gen", "g1")
+        batcher = Batcher(client, asyncio.get_running_loop())
+        await asyncio.gather(
+            *(batcher.append("log", b"%d" % i, 5, 60, counter="meta") for i in range(8))
+        )
+        await batcher.append("log", b"8", 5, 60, counter="meta")
+        # the last entry held is number jcount; the list keeps its bound and gets its TTL
+        assert await client.hget("meta", "jcount") == b"9"
+        assert await client.lrange("log", 0, -1) == [b"4", b"5", b"6", b"7", b"8"]
+        assert 0 < await client.ttl("log") <= 60
+        await batcher.append("other", b"x", 5, None, counter="gone")
+        assert not await client.exists("gone")  # an expired namespace is not half made again
+        await client.aclose()
+
+    asyncio.run(run())
