@@ -304,7 +304,7 @@ class RedisBackend:
         if self._touch_due(namespace):
             batcher = self.batcher()
             ttl = math.ceil(self.state.config.namespace_ttl)
-            batcher.post("ZADD", NAMESPACES, time.time(), namespace)
+            batcher.post("ZADD", NAMESPACES, repr(time.time()), namespace)
             for key in keys_for(namespace).values():
                 batcher.post("EXPIRE", key, ttl)
 
@@ -768,6 +768,7 @@ class RedisBackend:
                 await batcher.flush()  # the journal entries still queued
             except RedisError as exc:
                 log.warning("Journal entries not written to the store: %s.", type(exc).__name__)
+            await batcher.close()
         self._scripts.pop(loop, None)
         client = self._clients.pop(loop, None)
         if client is not None:

@@ -5,6 +5,8 @@ by one, every command pays redis-py's full round trip in Python (a connection fr
 timeout, a write, a read); with 32 requests in flight that was most of a request's CPU. Here a
 request queues its command and awaits it; one sender per event loop takes everything queued
 and sends it as one pipeline, and while that round trip is in flight the next batch gathers.
+The sender keeps one connection of the client's pool; a batch is packed by hiredis (in C) and
+its replies read by redis-py's parser under one timeout for the whole batch.
 
 Journal entries are queued per list (`append`): a batch sends them as one RPUSH per list, then
 LTRIM to the bound (and EXPIRE, for a namespace that expires); a counted list (the journal,
@@ -17,13 +19,19 @@ first. A command fails with the `RedisError` of its batch (the caller answers 50
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import hiredis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 __all__ = ["Batcher"]
+
+TIMEOUT = 5.0  # seconds for one batch's round trip (as the client's socket timeout)
 
 
 @dataclass
@@ -58,6 +66,7 @@ class Batcher:
         self._lists: dict[str, _List] = {}
         self._waiters: list[asyncio.Future[Any]] = []  # ends with the batch that sends the lists
         self._sender: asyncio.Task[None] | None = None
+        self._connection: Any = None  # the sender's, from the client's pool
         self.batches = 0  # pipelines sent (for tests and the bench)
         self.sent = 0  # commands sent in them
 
@@ -113,28 +122,27 @@ class Batcher:
             commands, self._commands = self._commands, []
             lists, self._lists = self._lists, {}
             waiters, self._waiters = self._waiters, []
-            pipe = self.client.pipeline(transaction=False)
+            sent: list[tuple[Any, ...]] = []
             for key, queued in lists.items():
                 if queued.counter is not None:
-                    pipe.execute_command(
-                        "EVAL",
-                        APPEND_COUNTED,
-                        2,
-                        *(key, queued.counter, queued.bound, queued.ttl or 0),
-                        *queued.values,
+                    sent.append(
+                        (
+                            "EVAL",
+                            APPEND_COUNTED,
+                            2,
+                            *(key, queued.counter, queued.bound, queued.ttl or 0),
+                            *queued.values,
+                        )
                     )
                     continue
-                pipe.execute_command("RPUSH", key, *queued.values)
-                pipe.execute_command("LTRIM", key, -queued.bound, -1)
+                sent.append(("RPUSH", key, *queued.values))
+                sent.append(("LTRIM", key, -queued.bound, -1))
                 if queued.ttl is not None:
-                    pipe.execute_command("EXPIRE", key, queued.ttl)
-            skip = len(pipe.command_stack)
-            for args, _ in commands:
-                pipe.execute_command(*args)
+                    sent.append(("EXPIRE", key, queued.ttl))
+            skip = len(sent)
+            sent += [args for args, _ in commands]
             try:
-                results: list[Any] = (
-                    await pipe.execute(raise_on_error=False) if pipe.command_stack else []
-                )
+                results = await self._round_trip(sent) if sent else []
             except asyncio.CancelledError:  # the loop is closing: nobody waits forever
                 gone = RedisConnectionError("the batch was cancelled (shutting down)")
                 _settle([f for _, f in commands], [gone] * len(commands))
@@ -149,6 +157,37 @@ class Batcher:
             self.sent += len(results)
             _settle([f for _, f in commands], results[skip:])
             _settle(waiters, [first_error] * len(waiters))
+
+    async def _round_trip(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Send `commands`, read their replies (an error reply in its place, as a
+        `ResponseError`); the connection is dropped (and made again next time) on any error."""
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = await self.client.connection_pool.get_connection()
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                packed = b"".join([hiredis.pack_command(c) for c in commands])
+                await connection.send_packed_command(packed, check_health=False)
+                replies: list[Any] = []
+                for _ in commands:
+                    try:
+                        replies.append(await connection.read_response(timeout=math.inf))
+                    except ResponseError as exc:
+                        replies.append(exc)
+                return replies
+        except BaseException as exc:
+            self._connection = None
+            await connection.disconnect(nowait=True)
+            await self.client.connection_pool.release(connection)
+            if isinstance(exc, TimeoutError):
+                raise RedisTimeoutError(f"No answer from Redis within {TIMEOUT:g} s") from None
+            raise
+
+    async def close(self) -> None:
+        """Give the sender's connection back to the client's pool."""
+        if self._connection is not None:
+            await self.client.connection_pool.release(self._connection)
+            self._connection = None
 
 
 def _settle(futures: Sequence[asyncio.Future[Any] | None], results: list[Any]) -> None:
