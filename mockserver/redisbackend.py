@@ -30,7 +30,6 @@ import logging
 import math
 import random
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -166,9 +165,12 @@ class RedisBackend:
         # them that found a value changed, and those sent back to `begin`.
         self.speculated = self.stale = self.restarts = 0
         self._known: dict[str, Known] = {}
-        self._locks: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        # (loop, namespace + path) -> the writes waiting for their turn (one at a time)
+        self._writing: dict[tuple[int, str], list[asyncio.Future[None]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None  # the last loop's, at hand:
+        self._client: Any = None  # one loop per process when serving; tests make several
+        self._batcher: Any = None
+        self._script: dict[str, Any] = {}
         self._prepared = False
         self.count = 0  # credentials in the default namespace when `prepare` checked
 
@@ -177,6 +179,8 @@ class RedisBackend:
     def client(self) -> Any:
         """This event loop's client (a connection pool is bound to the loop that made it)."""
         loop = asyncio.get_running_loop()
+        if loop is self._loop:
+            return self._client
         found = self._clients.get(loop)
         if found is None:
             # A blocking pool: a burst of requests waits for one of POOL_SIZE connections
@@ -199,19 +203,22 @@ class RedisBackend:
                 "tail": found.register_script(TAIL),
             }
             self._batchers[loop] = Batcher(found, loop)
+        self._loop, self._client = loop, found
+        self._batcher, self._script = self._batchers[loop], self._scripts[loop]
         return found
 
     def batcher(self) -> Batcher:
         """This event loop's `Batcher` (made with its client)."""
-        found = self._batchers.get(asyncio.get_running_loop())
-        if found is None:
+        if asyncio.get_running_loop() is not self._loop:
             self.client()
-            found = self._batchers[asyncio.get_running_loop()]
-        return found
+        batcher: Batcher = self._batcher
+        return batcher
 
     def script(self, name: str) -> Any:
         """A Lua script (EVALSHA, loaded again by itself after a Redis restart)."""
-        return self._scripts[asyncio.get_running_loop()][name]
+        if asyncio.get_running_loop() is not self._loop:
+            self.client()
+        return self._script[name]
 
     def unavailable(self, exc: Exception) -> ApiError:
         return ApiError(
@@ -349,7 +356,7 @@ class RedisBackend:
 
     async def begin(self, method: str, path: str) -> tuple[Fault | None, Any]:
         namespace = current.get()
-        client = await self._ready()
+        client = self.client() if self._prepared else await self._ready()
         item = path[len(ITEM_PREFIX) :] if path.startswith(ITEM_PREFIX) else ""
         if "/" in item:
             item = ""
@@ -449,12 +456,36 @@ class RedisBackend:
             return await self._run(handler, call, ticket)
         # One writer per path per process at a time: the optimistic commit then only races
         # other processes, not this one's own concurrent requests.
-        name = (id(asyncio.get_running_loop()), ticket.namespace + call.path)
-        lock = self._locks.get(name)
-        if lock is None:
-            lock = self._locks[name] = asyncio.Lock()
-        async with lock:
+        loop = asyncio.get_running_loop()
+        name = (id(loop), ticket.namespace + call.path)
+        waiting = self._writing.get(name)
+        if waiting is None:
+            self._writing[name] = []
+        else:
+            turn = loop.create_future()
+            waiting.append(turn)
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._next_writer(name)  # it was this one's turn: the next one's now
+                else:
+                    waiting.remove(turn)
+                raise
+        try:
             return await self._run(handler, call, ticket)
+        finally:
+            self._next_writer(name)
+
+    def _next_writer(self, name: tuple[int, str]) -> None:
+        """The turn of the next write waiting on `name`, if any."""
+        waiting = self._writing[name]
+        while waiting:
+            turn = waiting.pop(0)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        del self._writing[name]
 
     async def _run(self, handler: Handler, call: Call, ticket: Ticket) -> Reply:
         client = self.client()
@@ -770,6 +801,8 @@ class RedisBackend:
                 log.warning("Journal entries not written to the store: %s.", type(exc).__name__)
             await batcher.close()
         self._scripts.pop(loop, None)
+        if loop is self._loop:
+            self._loop = None
         client = self._clients.pop(loop, None)
         if client is not None:
             await client.aclose(close_connection_pool=True)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -67,7 +68,9 @@ def token() -> str:
     return os.urandom(8).hex()
 
 
+@lru_cache(maxsize=4096)
 def keys_for(namespace: str) -> dict[str, str]:
+    """The namespace's keys by name (one dict per namespace, shared: never change it)."""
     base = f"credkit:{{{namespace}}}:"
     return {
         name: base + name for name in ("creds", "meta", "faults", "fault-left", "fault-hits")
