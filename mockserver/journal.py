@@ -15,6 +15,8 @@ from itertools import chain, islice
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl
 
+import orjson
+
 __all__ = [
     "MASK",
     "Journal",
@@ -109,9 +111,15 @@ def mask_answer(status: int, answer: bytes | None) -> Any:
     if not answer:
         return None
     try:
-        document = json.loads(answer)
+        # orjson first (the mock's own answers; ~5x faster: the Redis store journals every
+        # answer's view as it is recorded), the standard library for what it refuses (NaN,
+        # integers beyond 64 bits)
+        document = orjson.loads(answer)
     except ValueError:
-        return None
+        try:
+            document = json.loads(answer)
+        except ValueError:
+            return None
     if status >= 400 and isinstance(document, dict):
         return {k: v for k, v in document.items() if k in ("statusCode", "success", "message")}
     if isinstance(document, list):
