@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from credkit_core.resources import DEV_KEYS
-from mockserver.journal import JournalEntry
+from mockserver.journal import JournalEntry, mask_answer
 from mockserver.pytest_plugin import serving
 from mockserver.stream import BACKLOG
 from tests.mockserver.conftest import FULL, Client
@@ -146,3 +146,20 @@ def test_stream_takes_the_token_from_the_cookie(make_app: Any) -> None:
         assert http.get("/__admin/requests/stream", headers=wrong).status_code == 401
         with http.stream("GET", "/__admin/requests/stream", headers=cookie) as stream:
             assert stream.status_code == 200
+
+
+def test_an_answer_is_masked_whatever_json_it_holds() -> None:
+    assert mask_answer(200, b'{"id": "x", "data": {"k": "v"}}') == {
+        "id": "***",
+        "data": {"k": "***"},
+    }
+    # what orjson refuses and the standard library reads: masked all the same
+    assert mask_answer(200, b'{"n": NaN, "big": 123456789012345678901234567890}') == {
+        "n": "***",
+        "big": "***",
+    }
+    assert mask_answer(404, b'{"statusCode": 404, "message": "m", "stack": []}') == {
+        "statusCode": 404,
+        "message": "m",
+    }
+    assert mask_answer(200, b"not json") is None
