@@ -504,7 +504,8 @@ class RedisBackend:
         try:
             for attempt in range(ATTEMPTS):
                 view = RedisView(self.template, ticket.fetched, ticket.complete)
-                run = Call(call.method, call.path, call.query, call.headers, call.body)
+                # A run again starts from the request as it came (the first may have parsed it).
+                run = call if not attempt else _fresh(call)
                 state.store, state.keyring = view, known.keyring or state.keyring
                 try:
                     reply = handler(run)
@@ -806,6 +807,19 @@ class RedisBackend:
         client = self._clients.pop(loop, None)
         if client is not None:
             await client.aclose(close_connection_pool=True)
+
+
+def _fresh(call: Call) -> Call:
+    """`call` as it came in, before a profile's run filled in the rest."""
+    return Call(
+        call.method,
+        call.path,
+        call.query,
+        call.headers,
+        call.body,
+        raw_path=call.raw_path,
+        header_list=call.header_list,
+    )
 
 
 def _admin_view(stored: dict[str, Any]) -> dict[str, Any]:

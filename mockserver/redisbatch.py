@@ -67,6 +67,7 @@ class Batcher:
         self._waiters: list[asyncio.Future[Any]] = []  # ends with the batch that sends the lists
         self._sender: asyncio.Task[None] | None = None
         self._connection: Any = None  # the sender's, from the client's pool
+        self._socket_timeout: float | None = None  # the connection's own, given back with it
         self.batches = 0  # pipelines sent (for tests and the bench)
         self.sent = 0  # commands sent in them
 
@@ -163,7 +164,12 @@ class Batcher:
         `ResponseError`); the connection is dropped (and made again next time) on any error."""
         connection = self._connection
         if connection is None:
-            connection = self._connection = await self.client.connection_pool.get_connection()
+            connection = await self.client.connection_pool.get_connection()
+            # One timeout over the whole batch instead of the connection's own per write
+            # (which runs each write as a task of its own); given back as it was.
+            self._socket_timeout = connection.socket_timeout
+            connection.socket_timeout = None
+            self._connection = connection
         try:
             async with asyncio.timeout(TIMEOUT):
                 packed = b"".join([hiredis.pack_command(c) for c in commands])
@@ -176,18 +182,18 @@ class Batcher:
                         replies.append(exc)
                 return replies
         except BaseException as exc:
-            self._connection = None
             await connection.disconnect(nowait=True)
-            await self.client.connection_pool.release(connection)
+            await self.close()
             if isinstance(exc, TimeoutError):
                 raise RedisTimeoutError(f"No answer from Redis within {TIMEOUT:g} s") from None
             raise
 
     async def close(self) -> None:
         """Give the sender's connection back to the client's pool."""
-        if self._connection is not None:
-            await self.client.connection_pool.release(self._connection)
-            self._connection = None
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.socket_timeout = self._socket_timeout
+            await self.client.connection_pool.release(connection)
 
 
 def _settle(futures: Sequence[asyncio.Future[Any] | None], results: list[Any]) -> None:

@@ -361,3 +361,16 @@ def test_speculative_requests_fetch_nothing_before_their_commit(
     # commands too): no `begin` fetch before it.
     assert calls(after, "evalsha") - calls(before, "evalsha") == 10
     assert calls(after, "hmget") - calls(before, "hmget") == 10
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/credentials/a%2Fb", "/api/v1/credentials/%E0%A4%A", CRED + "%3Cb%3E"]
+)
+def test_the_flowise_profile_reads_the_path_as_sent_on_both_stores(
+    make_app: Any, make_client: Any, path: str
+) -> None:
+    answers = []
+    for app in (app_factory()(profile="flowise-3.1"), make_app(profile="flowise-3.1")):
+        answer = make_client(app).put(path, json={"name": "x"}, headers=FULL)
+        answers.append((answer.status_code, answer.text))
+    assert answers[0] == answers[1]
