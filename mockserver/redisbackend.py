@@ -69,6 +69,7 @@ from mockserver.redisstore import (
 from mockserver.requests import Call
 from mockserver.responses import ApiError, Reply
 from mockserver.state import AppState
+from mockserver.store import StoredCredential
 
 __all__ = ["RedisBackend", "shown_url"]
 
@@ -147,6 +148,9 @@ class Known:
     fgen: bytes = b""
     faults: list[Fault] = field(default_factory=list)
     cache: dict[str, bytes | None] = field(default_factory=dict)  # id -> last raw value seen
+    # id -> (raw, its credential) for the raws this process wrote: never decrypted again (and
+    # one entry per credential, where a cache by raw would grow with every write)
+    decoded: dict[str, tuple[bytes, StoredCredential]] = field(default_factory=dict)
 
 
 class RedisBackend:
@@ -503,7 +507,7 @@ class RedisBackend:
         keyring = state.keyring
         try:
             for attempt in range(ATTEMPTS):
-                view = RedisView(self.template, ticket.fetched, ticket.complete)
+                view = RedisView(self.template, ticket.fetched, ticket.complete, known.decoded)
                 # A run again starts from the request as it came (the first may have parsed it).
                 run = call if not attempt else _fresh(call)
                 state.store, state.keyring = view, known.keyring or state.keyring
@@ -523,7 +527,7 @@ class RedisBackend:
                 if not view.changes:
                     return reply
                 if await self._eval("commit", [keys["creds"]], commit_args(view)):
-                    self._cache(known, view.changes)
+                    self._cache(known, view.changes, view.written)
                     return reply
                 # Something it read changed meanwhile: read again, run again.
                 await self._fetch(client, keys, ticket, None if ticket.complete else "")
@@ -549,7 +553,7 @@ class RedisBackend:
             speculate_args(ticket.gen, ticket.fgen, view),
         )
         if result == 1:
-            self._cache(known, view.changes)
+            self._cache(known, view.changes, view.written)
             return True
         gen, fgen, *values = result[1:]
         fresh = {cid: value or None for cid, value in zip(view.read, values, strict=True)}
@@ -577,19 +581,32 @@ class RedisBackend:
             await self.client().script_load(script.script)
             return await batcher.call("EVALSHA", script.sha, len(keys), *keys, *args)
 
-    def _cache(self, known: Known, values: dict[str, bytes | None]) -> None:
-        """Remember the last raw value seen of each credential (bounded: CACHE_SIZE over
-        every namespace; full, every cache starts again empty)."""
+    def _cache(
+        self,
+        known: Known,
+        values: dict[str, bytes | None],
+        written: dict[str, StoredCredential] | None = None,
+    ) -> None:
+        """Remember the last raw value seen of each credential, and the credentials this
+        process `written` (bounded: CACHE_SIZE over every namespace; full, every cache starts
+        again empty)."""
         if self._cached + len(values) > CACHE_SIZE:
             for each in self._known.values():
                 each.cache.clear()
+                each.decoded.clear()
             self._cached = 0
             if len(values) > CACHE_SIZE:
                 return
-        cache = known.cache
+        cache, decoded = known.cache, known.decoded
         before = len(cache)
         cache.update(values)
         self._cached += len(cache) - before
+        for cid, raw in values.items():
+            credential = written.get(cid) if written else None
+            if raw is not None and credential is not None:
+                decoded[cid] = (raw, credential)
+            elif decoded:
+                decoded.pop(cid, None)
 
     @staticmethod
     async def _fetch(

@@ -54,7 +54,6 @@ __all__ = [
     "decode",
     "encode",
     "keys_for",
-    "remember",
     "speculate_args",
     "token",
 ]
@@ -117,7 +116,7 @@ def decode(raw: bytes, encryptor: Encryptor) -> StoredCredential:
 
 
 def remember(raw: bytes, credential: StoredCredential) -> None:
-    """`decode(raw)` is `credential` from now on (what this process wrote: never decrypted)."""
+    """`decode(raw)` is `credential` from now on."""
     if len(_decoded) >= 20_000:
         _decoded.clear()
     _decoded[raw] = credential
@@ -136,16 +135,24 @@ class RedisView(Store):
     the credentials one request fetched; its changes are collected for `COMMIT`."""
 
     def __init__(
-        self, template: Store, fetched: dict[str, bytes | None], complete: bool = False
+        self,
+        template: Store,
+        fetched: dict[str, bytes | None],
+        complete: bool = False,
+        decoded: dict[str, tuple[bytes, StoredCredential]] | None = None,
     ) -> None:
+        """`decoded`: id -> (raw, its credential) already at hand (what this process wrote)."""
         super().__init__(template.encryptor, template.catalog)
         self.read = fetched  # id -> the raw value read (None: absent)
         self.complete = complete
         self.changes: dict[str, bytes | None] = {}  # id -> new raw value (None: delete)
+        self.written: dict[str, StoredCredential] = {}  # id -> the credential put
         self.sink = self
-        self._by_id = {
-            cid: decode(raw, self.encryptor) for cid, raw in fetched.items() if raw is not None
-        }
+        by_id = self._by_id
+        for cid, raw in fetched.items():
+            if raw is not None:
+                hint = decoded.get(cid) if decoded else None
+                by_id[cid] = hint[1] if hint and hint[0] is raw else decode(raw, self.encryptor)
 
     def get(self, credential_id: str, workspace_id: str) -> StoredCredential | None:
         if not self.complete and credential_id not in self.read:
@@ -180,8 +187,8 @@ class RedisView(Store):
     # -- the ChangeSink the base class reports every change to -------------------------------
 
     def record_put(self, credential: StoredCredential) -> None:
-        raw = self.changes[credential.id] = encode(credential)
-        remember(raw, credential)
+        self.changes[credential.id] = encode(credential)
+        self.written[credential.id] = credential
 
     def record_delete(self, credential_id: str) -> None:
         self.changes[credential_id] = None
