@@ -11,6 +11,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from itertools import chain, islice
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qsl
@@ -127,16 +128,23 @@ def mask_answer(status: int, answer: bytes | None) -> Any:
     return mask_body(document)
 
 
+@lru_cache(maxsize=1024)
+def _second(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+
+
 def entry_view(e: JournalEntry) -> dict[str, Any]:
     """One entry as `GET /__admin/requests` shows it, masked."""
+    query = e.query
     return {
-        "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(e.at))
-        + f".{int(e.at * 1000) % 1000:03d}Z",
+        "at": f"{_second(int(e.at))}.{int(e.at * 1000) % 1000:03d}Z",
         "method": e.method,
         "path": e.path,
         "query": {
-            name: MASK for name, _ in parse_qsl(e.query.decode("latin-1"), keep_blank_values=True)
-        },
+            name: MASK for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        }
+        if query
+        else {},
         "status": e.status,
         "ms": round(e.ms, 3),
         "headers": mask_headers(e.headers),

@@ -360,7 +360,8 @@ class RedisBackend:
 
     async def begin(self, method: str, path: str) -> tuple[Fault | None, Any]:
         namespace = current.get()
-        client = self.client() if self._prepared else await self._ready()
+        if not self._prepared:
+            await self._ready()
         item = path[len(ITEM_PREFIX) :] if path.startswith(ITEM_PREFIX) else ""
         if "/" in item:
             item = ""
@@ -378,6 +379,7 @@ class RedisBackend:
             self.speculated += 1
             return None, Ticket(namespace, b"", speculative=True, fgen=known.fgen, item=item)
         keys = keys_for(namespace)
+        client = self.client()
         try:
             for _ in range(2):
                 pipe = client.pipeline(transaction=False)
