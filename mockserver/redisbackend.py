@@ -51,6 +51,7 @@ from mockserver.namespaces import DEFAULT, current
 from mockserver.passphrase import generate_passphrase
 from mockserver.redisbatch import Batcher
 from mockserver.redisstore import (
+    CLAIM,
     COMMIT,
     RESET,
     SPECULATE,
@@ -202,6 +203,7 @@ class RedisBackend:
             self._scripts[loop] = {
                 "commit": found.register_script(COMMIT),
                 "reset": found.register_script(RESET),
+                "claim": found.register_script(CLAIM),
                 "take": found.register_script(TAKE_FAULT),
                 "speculate": found.register_script(SPECULATE),
                 "tail": found.register_script(TAIL),
@@ -277,12 +279,12 @@ class RedisBackend:
             return
         if namespace != DEFAULT:
             config = self.state.config
-            cutoff = time.time() - config.namespace_ttl
-            await client.zremrangebyscore(NAMESPACES, "-inf", cutoff)
-            # This one may be listed already (touched by the request that found it missing).
-            listed = await client.zscore(NAMESPACES, namespace) is not None
-            if await client.zcard(NAMESPACES) - listed >= config.max_namespaces:
-                await client.zrem(NAMESPACES, namespace)
+            now = time.time()
+            claimed = await self.script("claim")(
+                keys=[NAMESPACES],
+                args=[namespace, now, now - config.namespace_ttl, config.max_namespaces],
+            )
+            if not claimed:
                 raise too_many_namespaces(namespace, config.max_namespaces)
         seeds = self.state.seeds()
         await self._write_all(client, namespace, self.state.fixtures, seeds, only_if_new=True)
@@ -292,7 +294,7 @@ class RedisBackend:
         if namespace == DEFAULT:
             return
         ttl = math.ceil(self.state.config.namespace_ttl)
-        pipe.zadd(NAMESPACES, {namespace: time.time()})
+        pipe.zadd(NAMESPACES, {namespace: time.time()}, xx=True)  # listed by CLAIM only
         for key in keys_for(namespace).values():
             pipe.expire(key, ttl)
 
@@ -315,7 +317,7 @@ class RedisBackend:
         if self._touch_due(namespace):
             batcher = self.batcher()
             ttl = math.ceil(self.state.config.namespace_ttl)
-            batcher.post("ZADD", NAMESPACES, repr(time.time()), namespace)
+            batcher.post("ZADD", NAMESPACES, "XX", repr(time.time()), namespace)  # see CLAIM
             for key in keys_for(namespace).values():
                 batcher.post("EXPIRE", key, ttl)
 

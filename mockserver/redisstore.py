@@ -43,6 +43,7 @@ from mockserver.store import Store, StoredCredential
 
 __all__ = [
     "ANY",
+    "CLAIM",
     "COMMIT",
     "RESET",
     "SPECULATE",
@@ -301,4 +302,17 @@ local count = math.min(recorded - tonumber(ARGV[1]), held, tonumber(ARGV[2]))
 local entries = {}
 if count > 0 then entries = redis.call('LRANGE', KEYS[2], -count, -1) end
 return {recorded, held, tonumber(counts[2]) or 0, entries}
+"""
+
+# KEYS[1]: the sorted set of named namespaces (name -> last use). ARGV: name, now, cutoff (the
+# last use before which a namespace has expired), cap. 1 when `name` is listed now (it was, or
+# fewer than `cap` others are), 0 when the cap refuses it. The count and the listing are one
+# step, so processes creating namespaces at once never list more than `cap`. (Touches update a
+# listed name's last use, never list one: ZADD XX.)
+CLAIM = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local listed = redis.call('ZSCORE', KEYS[1], ARGV[1]) and 1 or 0
+if redis.call('ZCARD', KEYS[1]) - listed >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1
 """

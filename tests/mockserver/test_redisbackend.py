@@ -374,3 +374,31 @@ def test_the_flowise_profile_reads_the_path_as_sent_on_both_stores(
         answer = make_client(app).put(path, json={"name": "x"}, headers=FULL)
         answers.append((answer.status_code, answer.text))
     assert answers[0] == answers[1]
+
+
+def test_the_namespace_cap_holds_when_processes_create_namespaces_at_once(
+    make_app: Any, redis_url: str
+) -> None:
+    """Two processes, 16 new namespaces asked for at once, a cap of 3: exactly 3 are made
+    (the count and the claim are one step in Redis), every other request is a 429."""
+    one = make_app(max_namespaces=3, access_log=False, log_level="warning")
+    two = make_app(max_namespaces=3, access_log=False, log_level="warning")
+    with serving(one) as url_one, serving(two) as url_two:
+
+        async def ask_all() -> list[int]:
+            async with (
+                httpx.AsyncClient(base_url=url_one, timeout=20) as a,
+                httpx.AsyncClient(base_url=url_two, timeout=20) as b,
+            ):
+                replies = await asyncio.gather(
+                    *((a, b)[i % 2].get(f"/ns/job-{i}/api/v1/ping") for i in range(16))
+                )
+            return [r.status_code for r in replies]
+
+        statuses = asyncio.run(ask_all())
+    raw = redis.Redis.from_url(redis_url)
+    made = [n for n in raw.zrange("credkit:namespaces", 0, -1)]
+    seeded = [i for i in range(16) if raw.exists(keys_for(f"job-{i}")["meta"])]
+    raw.close()
+    assert sorted(statuses) == [200] * 3 + [429] * 13
+    assert len(made) == 3 and len(seeded) == 3
