@@ -33,23 +33,34 @@ def free_port() -> int:
 class RedisServer:
     """One `redis-server` process on 127.0.0.1:`port`; `stop()` and `start()` again."""
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    def __init__(self, directory: Path, port: int | None = None, tls: Path | None = None) -> None:
         self.directory = directory
         self.port = port or free_port()
+        self.tls = tls  # a directory with cert.pem and key.pem: TLS only (`rediss://`)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
+        if self.tls is not None:
+            ca = self.tls / "cert.pem"
+            return f"rediss://127.0.0.1:{self.port}/0?ssl_ca_certs={ca}"
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         command = shutil.which("redis-server")
         if command is None:
             pytest.skip(MISSING)
+        listen: tuple[str, ...] = ("--port", str(self.port))
+        if self.tls is not None:
+            cert, key = self.tls / "cert.pem", self.tls / "key.pem"
+            listen = ("--port", "0", "--tls-port", str(self.port))
+            listen += ("--tls-cert-file", str(cert), "--tls-key-file", str(key))
+            listen += ("--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no")
         self.process = subprocess.Popen(
             [
                 command,
-                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *listen,
+                *("--bind", "127.0.0.1"),
                 *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
             ],
             stdout=subprocess.DEVNULL,
@@ -61,7 +72,7 @@ class RedisServer:
             try:
                 client.ping()
                 break
-            except redis.ConnectionError:
+            except (redis.ConnectionError, OSError):
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"redis-server did not start on port {self.port}") from None
                 time.sleep(0.05)
