@@ -402,3 +402,15 @@ def test_the_namespace_cap_holds_when_processes_create_namespaces_at_once(
     raw.close()
     assert sorted(statuses) == [200] * 3 + [429] * 13
     assert len(made) == 3 and len(seeded) == 3
+
+
+def test_scripts_redis_forgot_are_loaded_again(
+    make_app: Any, make_client: Any, redis_url: str
+) -> None:
+    client = make_client(make_app())
+    assert client.put(CRED, json={"name": "one"}, headers=FULL).status_code == 200
+    raw = redis.Redis.from_url(redis_url)
+    raw.script_flush()  # what a restart of Redis with its data kept (AOF) does to scripts
+    raw.close()
+    assert client.put(CRED, json={"name": "two"}, headers=FULL).status_code == 200
+    assert client.get(CRED, headers=FULL).json()["name"] == "two"
