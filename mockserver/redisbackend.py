@@ -512,6 +512,8 @@ class RedisBackend:
         try:
             for attempt in range(ATTEMPTS):
                 view = RedisView(self.template, ticket.fetched, ticket.complete, known.decoded)
+                if view.decoded:
+                    known.decoded.update(view.decoded)
                 # A run again starts from the request as it came (the first may have parsed it).
                 run = call if not attempt else _fresh(call)
                 state.store, state.keyring = view, known.keyring or state.keyring

@@ -95,8 +95,9 @@ def encode(credential: StoredCredential) -> bytes:
 _decoded: dict[bytes, StoredCredential] = {}  # raw -> decoded: a raw value never changes
 
 
-def decode(raw: bytes, encryptor: Encryptor) -> StoredCredential:
-    """A stored credential from its Redis JSON (decrypted once per process per value)."""
+def decode(raw: bytes, encryptor: Encryptor, keep: bool = True) -> StoredCredential:
+    """A stored credential from its Redis JSON (decrypted once per process per value; with
+    `keep` False, the caller keeps it)."""
     found = _decoded.get(raw)
     if found is not None:
         return found
@@ -112,7 +113,8 @@ def decode(raw: bytes, encryptor: Encryptor) -> StoredCredential:
         created_ms=item["createdMs"],
         updated_ms=item["updatedMs"],
     )
-    remember(raw, found)
+    if keep:
+        remember(raw, found)
     return found
 
 
@@ -148,12 +150,20 @@ class RedisView(Store):
         self.complete = complete
         self.changes: dict[str, bytes | None] = {}  # id -> new raw value (None: delete)
         self.written: dict[str, StoredCredential] = {}  # id -> the credential put
+        # id -> (raw, credential) decoded here, for the caller to keep (a view of a few
+        # credentials) instead of the process-wide cache by raw value (a complete view)
+        self.decoded: dict[str, tuple[bytes, StoredCredential]] = {}
         self.sink = self
         by_id = self._by_id
         for cid, raw in fetched.items():
             if raw is not None:
                 hint = decoded.get(cid) if decoded else None
-                by_id[cid] = hint[1] if hint and hint[0] is raw else decode(raw, self.encryptor)
+                if hint is not None and hint[0] is raw:
+                    by_id[cid] = hint[1]
+                else:
+                    by_id[cid] = decode(raw, self.encryptor, keep=complete)
+                    if not complete:
+                        self.decoded[cid] = (raw, by_id[cid])
 
     def get(self, credential_id: str, workspace_id: str) -> StoredCredential | None:
         if not self.complete and credential_id not in self.read:
