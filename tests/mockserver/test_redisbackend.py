@@ -13,8 +13,9 @@ import redis
 
 from credkit_core.errors import ConfigError
 from mockserver.pytest_plugin import serving
-from mockserver.redisbackend import shown_url
+from mockserver.redisbackend import Ticket, shown_url
 from mockserver.redisstore import keys_for
+from mockserver.requests import Call
 from tests.mockserver.conftest import FULL, app_factory
 from tests.mockserver.test_dashboard import read_events
 from tests.redisserver import RedisServer
@@ -414,3 +415,53 @@ def test_scripts_redis_forgot_are_loaded_again(
     raw.close()
     assert client.put(CRED, json={"name": "two"}, headers=FULL).status_code == 200
     assert client.get(CRED, headers=FULL).json()["name"] == "two"
+
+
+@pytest.mark.parametrize("cancelled", ["waiting", "given the turn", "running"])
+def test_writes_to_one_path_take_turns_and_a_cancelled_one_passes_its_turn(
+    make_app: Any, cancelled: str
+) -> None:
+    backend = make_app().backend
+    order: list[str] = []
+
+    async def run() -> None:
+        gates = {name: asyncio.Event() for name in ("a", "b", "c")}
+
+        async def fake_run(handler: Any, call: Call, ticket: Any) -> Any:
+            order.append(call.body.decode())
+            await gates[call.body.decode()].wait()
+            return None
+
+        handed = backend._next_writer
+
+        def hand_then_cancel(name: Any) -> None:  # b is handed the turn, cancelled at once
+            handed(name)
+            if cancelled == "given the turn" and order == ["a"] and not b.cancelling():
+                b.cancel()
+
+        backend._run = fake_run
+        backend._next_writer = hand_then_cancel
+        ticket = Ticket("default", b"")
+
+        def write(name: str) -> asyncio.Task[Any]:
+            call = Call("PUT", CRED, b"", {}, name.encode())
+            return asyncio.ensure_future(backend.handle(lambda c: None, call, ticket))
+
+        a, b, c = write("a"), write("b"), write("c")
+        await asyncio.sleep(0.01)
+        assert order == ["a"]  # b and c wait for their turn
+        if cancelled == "waiting":
+            b.cancel()
+        gates["a"].set()
+        await a
+        if cancelled == "running":
+            await asyncio.sleep(0.01)
+            assert order == ["a", "b"]
+            b.cancel()
+        gates["c"].set()
+        await asyncio.wait_for(c, 5)
+        assert b.cancelled()
+        assert order == (["a", "b", "c"] if cancelled == "running" else ["a", "c"])
+        assert backend._writing == {}
+
+    asyncio.run(run())
