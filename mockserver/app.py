@@ -82,7 +82,8 @@ class MockApp:
         served: ASGIApp = self.router
         if base:  # everything below the base path; `/` and the bare prefix lead to its docs
             served = Router(
-                routes=[Mount(base, app=self.router)],
+                # namespaces below it too: `/base/ns/<name>/api/...`
+                routes=[Mount(base, app=NamespaceRouter(self.router))],
                 default=OutsideBasePath(state, base),
                 lifespan=self.lifespan,
                 redirect_slashes=False,
@@ -90,9 +91,10 @@ class MockApp:
         self.origins = OriginPolicy(config.cors_origins)
         self.served = served
         self.shortcut = not base  # under a base path every request goes through the routers
-        self.cors = MockCORSMiddleware(
-            NamespaceRouter(self.dispatch), self.origins, state.access_log
-        )
+        # Without a base path, namespaces are chosen before dispatch (so `/ns/x/api/...` takes
+        # the shortcut); with one, inside its mount (above).
+        routed: ASGIApp = self.dispatch if base else NamespaceRouter(self.dispatch)
+        self.cors = MockCORSMiddleware(routed, self.origins, state.access_log)
         self.hosts = HostPolicy(config.allowed_hosts, bind_host=config.host)
         self.asgi = HostCheck(self.cors, self.hosts, state.access_log)
         self.watcher = (

@@ -161,3 +161,20 @@ def test_verify_passes_against_a_namespace_base_url(store_url: str, tmp_path: Pa
         spaces = http.get("/__admin/namespaces").json()
         assert [s["name"] for s in spaces] == ["default", "verify-1"]
         assert spaces[1]["requests"] > 100
+
+
+def test_under_a_base_path_namespaces_are_below_it(make_app: Any, make_client: Any) -> None:
+    client = make_client(make_app(base_path="/flowise"))
+    base, team = "/flowise", "/flowise/ns/team"
+    changed = client.put(team + CRED, json={"name": "in team"}, headers=FULL)
+    assert changed.status_code == 200 and changed.json()["name"] == "in team"
+    assert client.get(base + CRED, headers=FULL).json()["name"] != "in team"
+    assert client.get(team + CRED, headers=FULL).json()["name"] == "in team"
+    assert [n["name"] for n in client.get(base + "/__admin/namespaces").json()] == [
+        "default",
+        "team",
+    ]
+    assert client.post(team + "/__admin/reset").status_code == 204
+    assert client.get(team + CRED, headers=FULL).json()["name"] != "in team"
+    assert_error(client.get(base + "/ns/Bad/api/v1/ping"), 404, "namespace name is 1 to 63")
+    assert_error(client.get("/ns/team" + base + "/api/v1/ping"), 404, "base path /flowise")
