@@ -11,9 +11,8 @@ its replies read by redis-py's parser under one timeout for the whole batch.
 Journal entries are queued per list (`append`): a batch sends them as one RPUSH per list, then
 LTRIM to the bound (and EXPIRE, for a namespace that expires); a counted list (the journal,
 whose entries the dashboard's stream reads by number) as one script that also adds to the
-count, atomically. `flush()` returns once everything
-queued before it was sent: the admin API's journal reads, clear and reset, and `close`, call it
-first. A command fails with the `RedisError` of its batch (the caller answers 503).
+count, atomically. `flush()` returns once everything queued before it was sent: the admin
+API's journal reads, clear and reset, and `close`, call it first. A command fails with the `RedisError` of its batch (the caller answers 503).
 """
 
 from __future__ import annotations
