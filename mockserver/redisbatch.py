@@ -12,7 +12,8 @@ Journal entries are queued per list (`append`): a batch sends them as one RPUSH 
 LTRIM to the bound (and EXPIRE, for a namespace that expires); a counted list (the journal,
 whose entries the dashboard's stream reads by number) as one script that also adds to the
 count, atomically. `flush()` returns once everything queued before it was sent: the admin
-API's journal reads, clear and reset, and `close`, call it first. A command fails with the `RedisError` of its batch (the caller answers 503).
+API's journal reads, clear and reset, and `close`, call it first. A command fails with the
+`RedisError` of its batch (the caller answers 503).
 """
 
 from __future__ import annotations
