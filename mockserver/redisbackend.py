@@ -289,14 +289,19 @@ class RedisBackend:
         seeds = self.state.seeds()
         await self._write_all(client, namespace, self.state.fixtures, seeds, only_if_new=True)
 
-    def _touch_into(self, pipe: Any, namespace: str) -> None:
-        """Queue: `namespace` used now; its keys expire after `--namespace-ttl` idle."""
+    def _touch_commands(self, namespace: str) -> list[tuple[Any, ...]]:
+        """`namespace` used now: its last use (a listed name only: CLAIM lists) and its keys'
+        expiry after `--namespace-ttl` idle; nothing for `default`."""
         if namespace == DEFAULT:
-            return
+            return []
         ttl = math.ceil(self.state.config.namespace_ttl)
-        pipe.zadd(NAMESPACES, {namespace: time.time()}, xx=True)  # listed by CLAIM only
-        for key in keys_for(namespace).values():
-            pipe.expire(key, ttl)
+        touch: list[tuple[Any, ...]] = [("ZADD", NAMESPACES, "XX", repr(time.time()), namespace)]
+        return touch + [("EXPIRE", key, ttl) for key in keys_for(namespace).values()]
+
+    def _touch_into(self, pipe: Any, namespace: str) -> None:
+        """Queue `_touch_commands` on `pipe`."""
+        for command in self._touch_commands(namespace):
+            pipe.execute_command(*command)
 
     def _touch_due(self, namespace: str) -> bool:
         """Whether this process should refresh `namespace`'s TTL now: at most once per
@@ -313,13 +318,11 @@ class RedisBackend:
         return True
 
     def _touch_soon(self, namespace: str) -> None:
-        """`_touch_into` with the next batch, when due."""
+        """`_touch_commands` with the next batch, when due."""
         if self._touch_due(namespace):
             batcher = self.batcher()
-            ttl = math.ceil(self.state.config.namespace_ttl)
-            batcher.post("ZADD", NAMESPACES, "XX", repr(time.time()), namespace)  # see CLAIM
-            for key in keys_for(namespace).values():
-                batcher.post("EXPIRE", key, ttl)
+            for command in self._touch_commands(namespace):
+                batcher.post(*command)
 
     async def _touch(self, client: Any, namespace: str) -> None:
         pipe = client.pipeline(transaction=False)
