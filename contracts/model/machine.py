@@ -39,7 +39,9 @@ from contracts.model.inputs import (
     name_suffixes,
     update_bodies,
 )
+from contracts.model.probes import SecurityRules
 from contracts.model.state import Call, ContractModel, Expected
+from contracts.model.variants import VariantRules
 from contracts.safety import absent_id, run_name
 
 __all__ = ["Divergence", "Session", "Step", "machine_for"]
@@ -148,9 +150,10 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
         workspaces' credentials are of any type)."""
         return st.one_of(st.sampled_from(used), catalog_names)
 
-    class ModelMachine(RuleBasedStateMachine):
+    class ModelMachine(SecurityRules, VariantRules, RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
+            self.session = session
             keys = {r: config.key_for(r) or "" for r in ("full", "readonly", "foreign")}
             self.model = ContractModel(keys, session.types)
             self.steps: list[Step] = []
@@ -404,7 +407,7 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
                 step = Step(
                     "race",
                     exchange,
-                    Expected(frozenset({200}), "both racing PUTs apply", "updated"),
+                    Expected(frozenset({200}), "both racing PUTs apply", "updated", rule="race"),
                 )
                 self.steps.append(step)
                 if exchange.status == 429:

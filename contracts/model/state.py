@@ -82,15 +82,18 @@ class Expected:
     hidden: list[Stored] = field(default_factory=list)  # list: ours that must not be there
     filters: tuple[str, ...] = ()
     any_workspace: bool = False  # foreign-key list: none of ours may show
+    # the contract rule the answer follows, a stable slug (`auth-required`, `body-schema`,
+    # `update`, ...): part of a divergence's fingerprint, never the wording of `why`
+    rule: str = ""
 
     @property
     def success(self) -> bool:
         return 200 in self.statuses
 
 
-def _error(status: int | frozenset[int], why: str) -> Expected:
+def _error(status: int | frozenset[int], why: str, rule: str) -> Expected:
     statuses = frozenset({status}) if isinstance(status, int) else status
-    return Expected(statuses, why)
+    return Expected(statuses, why, rule=rule)
 
 
 class ContractModel:
@@ -115,19 +118,25 @@ class ContractModel:
 
     def expect(self, call: Call) -> Expected:
         if call.body is not None and len(call.body) > BODY_LIMIT:
-            return _error(413, f"the body ({len(call.body)} bytes) is over the limit")
+            return _error(
+                413, f"the body ({len(call.body)} bytes) is over the limit", "body-too-large"
+            )
         target, credential_id = self._route(call.path)
         if target is None:
-            return _error(404, "no such route")
+            return _error(404, "no such route", "no-route")
         permission = _PERMISSION.get((call.method, target))
         if permission is None:
-            return _error(405, f"{call.method} is not allowed on this route")
+            return _error(405, f"{call.method} is not allowed on this route", "method-not-allowed")
         role = self.role_of(call.authorization)
         if role is None:
-            return _error(401, "the Authorization header does not carry a known key as Bearer")
+            return _error(
+                401,
+                "the Authorization header does not carry a known key as Bearer",
+                "auth-required",
+            )
         granted = _ROLE_PERMISSIONS.get(role)
         if granted is not None and permission not in granted:
-            return _error(403, f"the {role} key lacks credentials:{permission}")
+            return _error(403, f"the {role} key lacks credentials:{permission}", "permission")
         outcome = self._after_auth(call, target, credential_id, role)
         if granted is None:  # a foreign key: its permissions are not known to the suite
             statuses = outcome.statuses | {403}
@@ -148,16 +157,18 @@ class ContractModel:
         body: dict[str, Any] | None = None
         if call.method in ("POST", "PUT"):
             if call.body is None or not call.body.strip(b" \t\r\n"):
-                return _error(412, "a body is required and there is none")
+                return _error(412, "a body is required and there is none", "body-required")
             if not is_json_media_type(call.content_type):
-                return _error(415, f"Content-Type {call.content_type!r} is not JSON")
+                return _error(
+                    415, f"Content-Type {call.content_type!r} is not JSON", "body-media-type"
+                )
             try:
                 body = parse_body(call.body)
             except BodyProblem as exc:
-                return _error(400, f"the body is {exc}")
+                return _error(400, f"the body is {exc}", "body-malformed")
             problem = self._schema_problem(call.method, body)
             if problem:
-                return _error(400, problem)
+                return _error(400, problem, "body-schema")
         if target == "collection":
             if call.method == "GET":
                 return self._list(call.query, role)
@@ -165,11 +176,16 @@ class ContractModel:
             return self._create(body)
         found = self._mine(credential_id, role)
         if found is None:
-            return _error(404, self._absence(credential_id, role))
+            why, rule = self._absence(credential_id, role)
+            return _error(404, why, rule)
         if call.method == "GET":
-            return Expected(frozenset({200}), "the credential, redacted", "detail", found)
+            return Expected(
+                frozenset({200}), "the credential, redacted", "detail", found, rule="read"
+            )
         if call.method == "DELETE":
-            return Expected(frozenset({200}), "the credential is deleted", "deleted", found)
+            return Expected(
+                frozenset({200}), "the credential is deleted", "deleted", found, rule="delete"
+            )
         assert body is not None
         return self._update(found, body)
 
@@ -198,13 +214,14 @@ class ContractModel:
             return None
         return found
 
-    def _absence(self, credential_id: str | None, role: str) -> str:
+    def _absence(self, credential_id: str | None, role: str) -> tuple[str, str]:
+        """Why the credential is not found, and the rule's slug."""
         found = self.credentials.get(credential_id or "")
         if found is None:
-            return "no such credential"
+            return "no such credential", "absent-id"
         if found.deleted_in is not None:
-            return f"the credential was deleted in step {found.deleted_in}"
-        return "the credential belongs to another workspace than the key's"
+            return f"the credential was deleted in step {found.deleted_in}", "deleted-id"
+        return "the credential belongs to another workspace than the key's", "foreign-id"
 
     # ---- successes ----------------------------------------------------------------------
     def _list(self, filters: tuple[str, ...], role: str) -> Expected:
@@ -213,16 +230,19 @@ class ContractModel:
         if role == "foreign":
             return Expected(frozenset({200}), "another workspace's list: none of ours", "list",
                             hidden=list(self.credentials.values()), filters=filters,
-                            any_workspace=True)  # fmt: skip
+                            any_workspace=True, rule="list-foreign")  # fmt: skip
         hidden = [c for c in self.credentials.values() if c not in shown]
         return Expected(
-            frozenset({200}), "the workspace's credentials", "list", None, shown, hidden, filters
-        )
+            frozenset({200}), "the workspace's credentials", "list", None, shown, hidden, filters,
+            rule="list-filtered" if filters else "list",
+        )  # fmt: skip
 
     def _create(self, body: dict[str, Any]) -> Expected:
         kind = self.types[body["credentialName"]]
         made = Stored("", body["name"], kind, dict(body["plainDataObj"]), made_in=self.step)
-        return Expected(frozenset({200}), "the credential is created", "created", made)
+        return Expected(
+            frozenset({200}), "the credential is created", "created", made, rule="create"
+        )
 
     def _update(self, found: Stored, body: dict[str, Any]) -> Expected:
         after = replace(found, data=dict(found.data))
@@ -230,7 +250,9 @@ class ContractModel:
             after.name = body["name"]
         if "plainDataObj" in body:
             after.data = merged(found.kind, found.data, body["plainDataObj"])
-        return Expected(frozenset({200}), "the credential is updated", "updated", after)
+        return Expected(
+            frozenset({200}), "the credential is updated", "updated", after, rule="update"
+        )
 
     # ---- applying what the server confirmed ----------------------------------------------
     def commit(self, expected: Expected, status: int, body: Any) -> None:
