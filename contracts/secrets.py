@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from contracts.checks import check, passive
 from contracts.client import CREDENTIALS, Exchange
@@ -23,6 +24,7 @@ __all__ = [
 
 _GROUP = "secrets"
 _BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{16,}={0,2}")
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 REQ_NO_LEAK = (
     "No secret the suite wrote appears in any response body or header, in clear or "
@@ -50,6 +52,10 @@ def find_leaks(exchange: Exchange, secrets: set[str]) -> list[str]:
         return []
     problems = []
     header_text = "\n".join(f"{k}: {v}" for k, v in exchange.headers.items()).encode()
+    # a header may carry it percent-encoded (Location, Set-Cookie) or base64 / base64url
+    # (a cookie, a debug header)
+    header_views = [header_text, unquote_to_bytes(header_text)]
+    header_views += _decoded_runs(header_text) + _decoded_runs(header_text.translate(_URLSAFE))
     decoded = _decoded_runs(exchange.content)
     for secret in secrets:
         needle = secret.encode()
@@ -57,7 +63,7 @@ def find_leaks(exchange: Exchange, secrets: set[str]) -> list[str]:
             problems.append(
                 f"a secret the suite wrote appears in clear in the body ({len(secret)} chars)"
             )
-        elif needle in header_text:
+        elif any(needle in view for view in header_views):
             problems.append("a secret the suite wrote appears in a response header")
         elif any(needle in blob for blob in decoded):
             problems.append(

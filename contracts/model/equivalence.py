@@ -82,6 +82,8 @@ class Judge:
             problems.append(f"id is {body.get('id')!r}, not the id in the path")
         if expected.kind == "created" and not isinstance(body.get("id"), str):
             problems.append("id is a string")
+        elif expected.kind == "created" and body["id"] in model.credentials:
+            problems.append("a create answers a new id (this one is an earlier credential's)")
         problems += _same(body, want, model)
         encrypted = body.get("encryptedData")
         if not isinstance(encrypted, str) or not encrypted:
@@ -196,7 +198,23 @@ def _persisted(body: dict[str, Any], want: Stored) -> list[str]:
     return out
 
 
+def _summary(item: dict[str, Any]) -> list[str]:
+    """A list item's fields have the types and order a read by id gives them."""
+    out = []
+    for name in ("id", "name", "credentialName", "workspaceId"):
+        if not isinstance(item.get(name), str) or not item.get(name):
+            out.append(f"a list item's {name} is a non-empty string")
+    created, updated = parse_date(item.get("createdDate")), parse_date(item.get("updatedDate"))
+    if created is None or updated is None:
+        out.append("a list item's createdDate and updatedDate are RFC 3339 date-times")
+    elif updated < created:
+        out.append("a list item's updatedDate is earlier than its createdDate")
+    return out
+
+
 def _listing(model: ContractModel, expected: Expected, body: Any) -> list[str]:
+    """Every item shaped as a read by id (less the data); each of ours that must show, once,
+    field by field as the model holds it; none that must not; the filter matched exactly."""
     if not isinstance(body, list):
         return ["a list answers a JSON array"]
     out: list[str] = []
@@ -210,14 +228,15 @@ def _listing(model: ContractModel, expected: Expected, body: Any) -> list[str]:
         if extra or SUMMARY_FIELDS - set(item):
             out.append(f"a list item has fields {sorted(item)}; the contract gives exactly "
                        f"{sorted(SUMMARY_FIELDS)}")  # fmt: skip
+        out += _summary(item)
         if expected.filters and item.get("credentialName") not in expected.filters:
-            out.append("a list item does not match the credentialName filter")
-        if (
-            not expected.any_workspace
-            and model.workspace is not None
-            and item.get("workspaceId") != model.workspace
+            out.append("a list item does not match the credentialName filter (exactly)")
+        if model.workspace is not None and (item.get("workspaceId") == model.workspace) == (
+            expected.any_workspace
         ):
             out.append("a list item belongs to another workspace than the key's")
+    out += [f"credential {i} is listed {len(items)} times" for i, items in by_id.items()
+            if len(items) > 1]  # fmt: skip
     for want in expected.listed:
         items = by_id.get(want.id, [])
         if len(items) != 1:

@@ -18,14 +18,19 @@ __all__ = [
     "AUTHS",
     "JSON_TYPES",
     "NOT_JSON_TYPES",
+    "SEPARATORS",
     "MaskedUrl",
     "Secret",
     "SecretUrl",
+    "SpecialUrl",
     "auths",
     "auths_for",
     "create_data",
+    "filter_lists",
     "malformed",
     "name_suffixes",
+    "odd_data",
+    "odd_values",
     "update_bodies",
     "values",
 ]
@@ -55,6 +60,20 @@ class MaskedUrl:
     def text(self) -> str:
         user = "credkit-user" if self.user else ""
         return f"postgresql://{user}:{BULLETS}@{self.host}:5432{self.path}"
+
+
+# What a url password may hold that url syntax gives a meaning: raw (`@`: the userinfo ends
+# at the last one; `:`: the first one ends the user) or percent-encoded.
+SEPARATORS = ("@", ":", "@@", ":@", "%40", "%3A", "%2F", "%25", "%3a%2f")
+
+
+@dataclass(frozen=True)
+class SpecialUrl:
+    """A url whose password is two fresh secrets joined by `separator` (made when sent): a
+    mask that stops at the separator leaves one of them in clear."""
+
+    separator: str = "@"
+    user: bool = True
 
 
 # Authorization variants: name -> (role whose key is used or None, scheme, key transform).
@@ -102,6 +121,7 @@ _PLAIN = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False).map(lambda f: round(f, 3)),
     st.text(max_size=8),
     st.sampled_from(["", " ", "  padded  ", "\u00e9\u20ac\U0001f600", "sk-not-a-secret"]),
+    st.sampled_from(["0", "0012", "-1", "1e3", "false", "null", '"', "\\", 'say "hi"', "C:\\x\\"]),
 )
 
 
@@ -204,6 +224,116 @@ def update_bodies(
         st.builds(lambda n, d: {"name": n, "plainDataObj": d}, names, data),
         st.just({}),
         st.just({"plainDataObj": {}}),
+    )
+
+
+# Values that trip servers up: falsy ones, numbers spelled as text, quotes, backslashes, text
+# that looks like JSON or markup, empty and nested containers.
+_ODD: tuple[Any, ...] = (
+    0, 0.0, False, "", None, [], {}, "0", "0012", "00", "-0", "1e3", "1.50", "+1", "0x1F",
+    "NaN", "Infinity", "true", "false", "null", "undefined", '"', '""', "\\", "\\\\",
+    '\\"', "it's", 'a "quoted" value', "C:\\dir\\file", "\\u0041", "\\n", '{"json": 1}',
+    "[1]", "</script>", " ", "\t\n", "\u2028", "%41", "${x}", [[[[]]]], {"": {"": {}}},
+    [0, False, "", None], {"a": [1, {"b": None}]},
+)  # fmt: skip
+_ODD_KEYS = st.sampled_from(
+    ["", " ", "__proto__", "constructor", "toString", "a.b", "a/b", "$where", "0", "PASSWORD",
+     "\u00e9\U0001f511", "k" * 200, 'q"uote', "back\\slash"]
+)  # fmt: skip
+# tens of KB of text (the body stays far below the 1 MiB limit, escapes and UTF-8 included)
+_LONG = st.builds(
+    lambda unit, n: unit * n,
+    st.sampled_from(["x", 'a"\\', "\u00e9\u20ac", "0"]),
+    st.integers(3_000, 12_000),
+)
+
+
+def odd_values() -> st.SearchStrategy[Any]:
+    """Data values that are not secrets, odder than `values()`: see `_ODD`, and nestings."""
+    scalars = st.sampled_from(_ODD)
+    return st.one_of(
+        scalars,
+        scalars,
+        st.recursive(
+            scalars,
+            lambda inner: st.one_of(
+                st.lists(inner, max_size=3), st.dictionaries(_ODD_KEYS, inner, max_size=3)
+            ),
+            max_leaves=6,
+        ),
+    )
+
+
+def _many(count: int, start: int) -> dict[str, Any]:
+    """`count` keys (30-60 in one object), each with one of the odd values."""
+    return {f"key{i:02d}": _ODD[(start + i) % len(_ODD)] for i in range(count)}
+
+
+def odd_data(
+    kind: TypeInputs, others: list[str], stored: list[str], *, update: bool
+) -> st.SearchStrategy[dict[str, Any]]:
+    """`plainDataObj` with odd values on every kind of key: the type's password inputs (or a
+    fresh secret; on an update perhaps the marker), its url inputs (or a url whose password
+    holds `@`, `:` or a percent-encoding), its other inputs, keys already stored, undeclared
+    keys; or `{}`; sometimes 30-60 keys, rarely one long text (tens of KB)."""
+    passwords = sorted(kind.passwords)
+    urls = sorted(kind.urls)
+    plain = [k for k in [*others, *stored] if k not in kind.passwords and k not in kind.urls]
+    secret = [st.just(Secret()), odd_values()] + ([st.just(MARKER)] if update else [])
+    url = [
+        st.builds(SpecialUrl, st.sampled_from(SEPARATORS), st.booleans()),
+        st.builds(SecretUrl, st.booleans()),
+        odd_values(),
+    ]
+    parts = {
+        **{k: st.one_of(*secret) for k in passwords},
+        **{k: st.one_of(*url) for k in urls},
+        **{k: odd_values() for k in sorted(set(plain))},
+    }
+    declared = st.fixed_dictionaries({}, optional=parts)
+    extra = st.dictionaries(st.one_of(_ODD_KEYS, _UNDECLARED), odd_values(), max_size=3)
+    keys = [*passwords, *urls, *sorted(set(plain))] or ["note"]
+    rare = st.integers(0, 24).flatmap(
+        lambda n: (
+            st.builds(lambda k, text: {k: text}, st.sampled_from(keys), _LONG)
+            if n == 0
+            else st.builds(_many, st.integers(30, 60), st.integers(0, len(_ODD)))
+            if n <= 2
+            else st.just({})
+        )
+    )
+    return st.one_of(
+        st.just({}),
+        st.builds(lambda e, d, r: {**e, **d, **r}, extra, declared, rare),
+    )
+
+
+def _respelled(name: str, how: str) -> str:
+    if how == "upper":
+        return name.upper()
+    if how == "lower":
+        return name.lower()
+    if how == "swapcase":
+        return name.swapcase()
+    return f" {name}" if how == "pad-before" else f"{name} "
+
+
+def filter_lists(used: list[str], catalog: list[str]) -> st.SearchStrategy[list[str]]:
+    """credentialName filters of every variant: the sequence's types, any catalog type, another
+    case or surrounding whitespace of them (an unknown type: the match is exact), made-up and
+    empty names, and repeats."""
+    ours = st.sampled_from(used)
+    respelled = st.builds(
+        _respelled,
+        ours,
+        st.sampled_from(["upper", "lower", "swapcase", "pad-before", "pad-after"]),
+    )
+    made_up = st.sampled_from(["noSuchType", "", "*", "%", "null", "_"])
+    one = st.one_of(ours, ours, st.sampled_from(catalog), respelled, respelled, made_up)
+    return st.builds(
+        lambda items, repeat: items + items[:repeat],
+        st.lists(one, min_size=1, max_size=3),
+        st.integers(0, 2),
     )
 
 

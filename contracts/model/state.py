@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from contracts.model.contract import (
     BODY_LIMIT,
@@ -85,10 +86,22 @@ class Expected:
     # the contract rule the answer follows, a stable slug (`auth-required`, `body-schema`,
     # `update`, ...): part of a divergence's fingerprint, never the wording of `why`
     rule: str = ""
+    or_forbidden: bool = False  # a foreign key's 403 added to `statuses` (its rights unknown)
 
     @property
     def success(self) -> bool:
         return 200 in self.statuses
+
+
+def _respelled(given: str, credential: Stored) -> bool:
+    """Whether `given` is `credential`'s id in another spelling, or its name."""
+    ident = credential.id
+    return (
+        given.lower() == ident.lower()
+        or given.strip() == ident
+        or given.startswith(ident)
+        or given == credential.name
+    )
 
 
 def _error(status: int | frozenset[int], why: str, rule: str) -> Expected:
@@ -142,13 +155,15 @@ class ContractModel:
             statuses = outcome.statuses | {403}
             outcome.why += " (or 403 if the foreign key lacks the permission)"
             outcome.statuses = frozenset(statuses)
+            outcome.or_forbidden = True
         return outcome
 
     def _route(self, path: str) -> tuple[str | None, str | None]:
         if path == COLLECTION:
             return "collection", None
         if path.startswith(COLLECTION + "/") and "/" not in path[len(COLLECTION) + 1 :]:
-            return "item", path[len(COLLECTION) + 1 :]
+            # the id is the segment percent-decoded: `%2D` is `-` (RFC 3986 2.3), `%20` a space
+            return "item", unquote(path[len(COLLECTION) + 1 :])
         return None, None
 
     def _after_auth(
@@ -217,6 +232,16 @@ class ContractModel:
     def _absence(self, credential_id: str | None, role: str) -> tuple[str, str]:
         """Why the credential is not found, and the rule's slug."""
         found = self.credentials.get(credential_id or "")
+        if (
+            found is None
+            and credential_id
+            and any(_respelled(credential_id, c) for c in self.credentials.values())
+        ):
+            return (
+                "no credential has this id: ids match exactly (not in another case, trimmed, "
+                "by a prefix or by name)",
+                "id-exact",
+            )
         if found is None:
             return "no such credential", "absent-id"
         if found.deleted_in is not None:
