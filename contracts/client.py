@@ -19,7 +19,16 @@ import httpx
 from contracts.config import VerifyConfig
 from contracts.safety import IdTracker, Made, curl
 
-__all__ = ["RETRIES", "Api", "Exchange", "RateLimiter", "SafetyError", "Unreachable", "retry_delay"]
+__all__ = [
+    "RETRIES",
+    "Api",
+    "Exchange",
+    "NoAnswer",
+    "RateLimiter",
+    "SafetyError",
+    "Unreachable",
+    "retry_delay",
+]
 
 CREDENTIALS = "/api/v1/credentials"
 RETRIES = 6  # a 429 is waited out and retried this many times before it is shown
@@ -30,7 +39,16 @@ class SafetyError(RuntimeError):
 
 
 class Unreachable(RuntimeError):
-    """The server could not be reached (connection refused, DNS, TLS, timeout)."""
+    """The server could not be reached (connection refused, DNS, TLS, connect timeout)."""
+
+
+class NoAnswer(RuntimeError):
+    """A request was sent and no answer came within `--timeout`: a defect of the server (the
+    request is in `exchange`, its status 0), not a reason to stop the run."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.exchange: Exchange | None = None
 
 
 class RateLimiter:
@@ -139,6 +157,7 @@ class Api:
         self.tracker = tracker
         self.limiter = limiter or RateLimiter(config.requests_per_second)
         self.observers: list[Callable[[Exchange], None]] = []
+        self.last: Exchange | None = None  # the latest answered exchange
         self._client = httpx.Client(
             timeout=config.timeout,
             verify=config.verify_tls,
@@ -171,6 +190,14 @@ class Api:
                 response = self._client.request(
                     method, self.url(path), content=content, headers=headers
                 )
+            except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
+                raise NoAnswer(
+                    f"{method} {self.url(path)}: no answer within {self.config.timeout:g}s"
+                ) from exc
+            except httpx.RemoteProtocolError as exc:  # the connection closed without an answer
+                raise NoAnswer(
+                    f"{method} {self.url(path)}: the connection closed without an answer ({exc})"
+                ) from exc
             except httpx.HTTPError as exc:
                 raise Unreachable(
                     f"{method} {self.url(path)}: {type(exc).__name__}: {exc}"
@@ -207,14 +234,33 @@ class Api:
             content_type = content_type or "application/json"
         if content_type is not None:
             send_headers["Content-Type"] = content_type
-        response = self._send(method, path, content, send_headers)
+        extra = {k: v for k, v in (headers or {}).items() if k.lower() != "content-type"}
+        if key is not None:  # a made-up key (never a real one): show it as sent
+            extra["Authorization"] = send_headers["Authorization"]
+        try:
+            response = self._send(method, path, content, send_headers)
+        except NoAnswer as exc:
+            exc.exchange = Exchange(
+                method=method,
+                path=path,
+                url=self.url(path),
+                role=role if key is None else None,
+                status=0,
+                headers=httpx.Headers(),
+                content=b"",
+                request_body=request_body,
+                request_raw=None if request_body is not None else content,
+                content_type=content_type,
+                scheme=scheme,
+                extra_headers=extra,
+                insecure=self.config.insecure,
+                made=made,
+            )
+            raise
         try:
             body: Any = response.json()
         except ValueError:
             body = None
-        extra = {k: v for k, v in (headers or {}).items() if k.lower() != "content-type"}
-        if key is not None:  # a made-up key (never a real one): show it as sent
-            extra["Authorization"] = send_headers["Authorization"]
         exchange = Exchange(
             method=method,
             path=path,
@@ -242,6 +288,15 @@ class Api:
             self.tracker.add(body["id"], role or "full", body=request_body)
         if method == "DELETE" and response.status_code == 200:
             self.tracker.deleted(path.rsplit("/", 1)[-1])
+        self.last = exchange
         for observe in self.observers:
             observe(exchange)
         return exchange
+
+    def answers(self) -> bool:
+        """Whether the server still answers (`GET /api/v1/ping`, no key, one try)."""
+        try:
+            self._client.request("GET", self.url("/api/v1/ping"))
+        except httpx.HTTPError:
+            return False
+        return True

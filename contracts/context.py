@@ -63,6 +63,10 @@ class CheckContext:
     findings: list[Finding] = field(default_factory=list)
     check_name: str = ""
     mode: str = "verify"  # verify | fuzz
+    gone: bool = False  # the server stopped answering mid-run (nothing more is sent)
+    # fingerprints of findings already expected (--baseline, allow entries naming one): the
+    # model resynchronises on them and explores on instead of stopping
+    expected: frozenset[str] = frozenset()
     schema_findings: int = 0  # distinct schemathesis findings so far (for progress)
     # the check's latest PUT and GET by id (reset for each check): a finding about what a read
     # shows after an update reproduces both (`update_then_read`)

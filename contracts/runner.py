@@ -22,9 +22,10 @@ import httpx
 from contracts.allow import AllowList
 from contracts.checks import Abort, Check, Finding, SetupRefused, Skip, select_checks
 from contracts.cleanup import CLEANUP_CHECK, cleanup
-from contracts.client import CREDENTIALS, Api, Exchange, SafetyError, Unreachable
+from contracts.client import CREDENTIALS, Api, Exchange, NoAnswer, SafetyError, Unreachable
 from contracts.config import ENV_VARS, VerifyConfig
 from contracts.context import CheckContext
+from contracts.outcomes import ServerGone
 from contracts.safety import IdTracker, Redactor, body_files, new_run_id
 from credkit_core.catalog import default_catalog
 
@@ -224,6 +225,39 @@ def _observer(
     return observe
 
 
+GONE = "the server stopped answering earlier in the run (see the failed check's finding)"
+REQ_ANSWERS = "Every request gets an answer within --timeout, and the server keeps answering."
+
+
+def no_answer(ctx: CheckContext, exc: NoAnswer | Unreachable, *, gone: bool) -> None:
+    """Record a request without an answer (or a server that went away) as a finding of the
+    running check, with the request that led to it."""
+    timeout = ctx.config.timeout
+    exchange: Exchange | None
+    if isinstance(exc, NoAnswer) and exc.exchange is not None:
+        exchange = exc.exchange
+        observed = f"no answer within {timeout:g}s"
+        detail = "no answer within --timeout"
+    else:  # refused or reset after the run started: the last request answered is the lead
+        exchange = ctx.api.last
+        observed = f"the server stopped answering after this request ({exc})"
+        detail = "the server stopped answering"
+    if gone:
+        observed += "; a ping then got no answer either: the server is down"
+        detail += ", then went down"
+    operation = exchange.operation if exchange is not None else "-"
+    ctx.findings.append(
+        Finding(
+            check=ctx.check_name,
+            operation=operation,
+            requirement=REQ_ANSWERS,
+            observed=ctx.redactor(observed),
+            curl=ctx.redactor(exchange.curl()) if exchange is not None else None,
+            detail=detail,
+        )
+    )
+
+
 def _run_active(ctx: CheckContext, item: Check) -> Outcome:
     assert item.run is not None
     ctx.check_name, ctx.findings = item.name, []
@@ -236,7 +270,16 @@ def _run_active(ctx: CheckContext, item: Check) -> Outcome:
         status, reason = "skipped", str(exc)
     except Abort:
         pass
-    except (SetupRefused, Unreachable, KeyboardInterrupt):
+    except (NoAnswer, Unreachable) as exc:  # after the preflight: the server's defect
+        gone = isinstance(exc, Unreachable) or not ctx.api.answers()
+        no_answer(ctx, exc, gone=gone)
+        if gone:
+            raise ServerGone(Outcome(item, "failed", list(ctx.findings), None,
+                                     time.monotonic() - started)) from exc  # fmt: skip
+    except ServerGone as exc:  # a check that judged the hang itself (the model)
+        raise ServerGone(Outcome(item, "failed", list(ctx.findings), None,
+                                 time.monotonic() - started)) from exc  # fmt: skip
+    except (SetupRefused, KeyboardInterrupt):
         raise
     except (SafetyError, httpx.HTTPError, Exception) as exc:
         status, reason = "error", ctx.redactor(f"{type(exc).__name__}: {exc}")
@@ -282,7 +325,7 @@ def run(
                 _preflight(ctx)
                 setup, preflight_passed = list(ctx.findings), True
                 _run_all(ctx, selected, mode, notify, outcomes)
-            except (SetupRefused, Unreachable) as exc:
+            except (SetupRefused, Unreachable, NoAnswer) as exc:  # (the preflight's)
                 abort = ctx.redactor(str(exc))
             except KeyboardInterrupt:
                 abort = "interrupted"
@@ -369,14 +412,20 @@ def _run_all(
         selected = [c for c in selected if c.kind != "active" or c.name in FUZZ_ACTIVE]
     for item in selected:
         missing = [n for n in item.needs if not ctx.config.has(n)]
-        if missing:
+        if ctx.gone and item.kind != "passive":
+            outcomes.append(Outcome(item, "skipped", reason=GONE))
+        elif missing:
             options = ", ".join("--" + n.replace("_", "-") for n in missing)
             outcomes.append(Outcome(item, "skipped", reason=f"needs {options}"))
         elif item.kind == "active" and (mode == "verify" or item.name in FUZZ_ACTIVE):
             notify("check", item.name)
-            outcomes.append(_run_active(ctx, item))
+            try:
+                outcomes.append(_run_active(ctx, item))
+            except ServerGone as exc:
+                outcomes.append(exc.args[0])
+                ctx.gone = True
     schema = [c for c in selected if c.kind == "schema"]
-    if schema:
+    if schema and not ctx.gone:
         notify("check", "schemathesis")
         ctx.check_name = "schemathesis"
         observe = ctx.api.observers[0]

@@ -15,12 +15,12 @@ from contracts.checks import Finding, check
 from contracts.context import CheckContext
 from contracts.model.contract import TypeInputs
 from contracts.model.equivalence import Judge
-from contracts.model.machine import Divergence, Session, machine_for
+from contracts.model.machine import MODEL_CHECK, Divergence, Session, Stopped, machine_for
 from contracts.model.steps import finding
+from contracts.outcomes import ServerGone
 
 __all__ = ["MODEL_CHECK", "REQ_MODEL", "model_conformance", "pick_types", "run_model"]
 
-MODEL_CHECK = "model-conformance"
 REQ_MODEL = (
     "Generated sequences of requests (every role, body shape, marker and lifecycle step) get "
     "the answers the contract's executable model gives."
@@ -28,6 +28,8 @@ REQ_MODEL = (
 EXAMPLES_PER_MAX_EXAMPLE = 12
 STEPS = 15
 SHRINK_SECONDS = 30
+SHRINK_BUDGET = 4  # shrinking in all: at most this many times SHRINK_SECONDS
+MAX_DISTINCT = 40  # distinct divergences reported by one run at most
 
 
 def pick_types(ctx: CheckContext) -> tuple[dict[str, TypeInputs], dict[str, list[str]]]:
@@ -56,13 +58,59 @@ def pick_types(ctx: CheckContext) -> tuple[dict[str, TypeInputs], dict[str, list
     return types, others
 
 
-def _divergence(exc: BaseException) -> Divergence | None:
-    if isinstance(exc, Divergence):
+def _divergence(exc: BaseException) -> Divergence | Stopped | None:
+    if isinstance(exc, (Divergence, Stopped)):
         return exc
     for inner in getattr(exc, "exceptions", ()):  # a flaky failure wraps what it saw
         found = _divergence(inner)
         if found is not None:
             return found
+    return None
+
+
+def _options(examples: int, steps: int) -> Any:
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.shrink],
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+    )
+
+
+def _round(session: Session, examples: int, steps: int, seed: int | None, shrink: float) -> Any:
+    """One hypothesis run of at most `examples` sequences: the divergence it found and shrank
+    (or a Stopped), None when every sequence agreed with the model (known divergences aside)."""
+    from hypothesis import seed as with_seed
+    from hypothesis.internal.conjecture import engine
+    from hypothesis.stateful import get_state_machine_test
+
+    from contracts.schema import _private_hypothesis_home
+
+    test: Any = get_state_machine_test(machine_for(session), settings=_options(examples, steps))
+    if seed is not None:
+        test = with_seed(seed)(test)
+    previous = engine.MAX_SHRINKING_SECONDS
+    engine.MAX_SHRINKING_SECONDS = max(1, int(shrink))
+    session.target = None
+    try:
+        with _private_hypothesis_home():
+            test()
+    except Exception as exc:
+        found = _divergence(exc)
+        if found is None and type(exc).__name__.startswith("Flaky"):
+            found = session.shortest  # a race: the same steps do not always diverge
+        if found is None:
+            raise
+        return found
+    finally:
+        engine.MAX_SHRINKING_SECONDS = previous
     return None
 
 
@@ -75,46 +123,41 @@ def run_model(
     shrink_seconds: float = SHRINK_SECONDS,
     session: Session | None = None,
 ) -> list[Finding]:
-    """Run `examples` generated sequences; the divergence found (shrunk), if any."""
-    from hypothesis import HealthCheck, Phase, Verbosity, settings
-    from hypothesis import seed as with_seed
-    from hypothesis.internal.conjecture import engine
-    from hypothesis.stateful import get_state_machine_test
+    """Run `examples` generated sequences; every distinct divergence, each once, shrunk.
 
-    from contracts.schema import _private_hypothesis_home
-
+    A divergence found is shrunk and reported, then the exploration goes on in a fresh round
+    with the budget left, the divergences reported (and `ctx.expected`) resynchronising the
+    model instead of stopping a sequence. A divergence seen while shrinking another is found
+    again in a later round (and shrunk then), or reported as first seen. Shrinking gets
+    `shrink_seconds` per divergence, at most `SHRINK_BUDGET` x that in all."""
     if session is None:
         types, others = pick_types(ctx)
         session = Session(ctx, types, others, Judge(ctx.config.secret_key, ctx.secrets))
-    options = settings(
-        max_examples=examples,
-        stateful_step_count=steps,
-        deadline=None,
-        database=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.shrink],
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-    )
-    test: Any = get_state_machine_test(machine_for(session), settings=options)
-    if seed is not None:
-        test = with_seed(seed)(test)
-    previous = engine.MAX_SHRINKING_SECONDS
-    engine.MAX_SHRINKING_SECONDS = int(shrink_seconds)
-    try:
-        with _private_hypothesis_home():
-            test()
-    except Exception as exc:
-        found = _divergence(exc)
-        if found is None and type(exc).__name__.startswith("Flaky"):
-            found = session.shortest  # a race: the same steps do not always diverge
-        if found is None:
-            raise
-        return [finding(ctx, MODEL_CHECK, REQ_MODEL, found.steps)]
-    finally:
-        engine.MAX_SHRINKING_SECONDS = previous
-    return []
+    session.known |= set(ctx.expected)
+    findings: list[Finding] = []
+    shrink_left = shrink_seconds * SHRINK_BUDGET
+    left, round_ = examples, 0
+    while left > 0 and len(findings) < MAX_DISTINCT and not session.out_of_time():
+        started = session.sequences
+        round_seed = None if seed is None else seed + round_
+        found = _round(session, left, steps, round_seed, min(shrink_seconds, shrink_left) or 1)
+        round_ += 1
+        if found is None or isinstance(found, Stopped):
+            break
+        fp = session.target
+        assert fp is not None
+        session.known.add(fp)
+        shrink_left = max(0.0, shrink_left - shrink_seconds)
+        findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, found.steps))
+        left -= max(1, session.generated - started)
+    for fp, seen in [*session.seen.items(), *session.hung.items()]:
+        if fp not in session.known:  # seen while shrinking another, not found again
+            session.known.add(fp)
+            findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, seen))
+    if session.stopped:
+        ctx.findings += findings
+        raise ServerGone()
+    return findings
 
 
 @check(MODEL_CHECK, group="model", requirement=REQ_MODEL)
@@ -127,7 +170,10 @@ def model_conformance(ctx: CheckContext) -> None:
         return
     deadline = time.monotonic() + (config.duration or 600) / 2
     round_ = 0
-    while time.monotonic() < deadline and not ctx.findings:
-        seed = None if config.seed is None else config.seed + round_
-        ctx.findings += run_model(ctx, examples=50, steps=STEPS * 2, seed=seed)
+    types, others = pick_types(ctx)
+    session = Session(ctx, types, others, Judge(ctx.config.secret_key, ctx.secrets))
+    session.out_of_time = lambda: time.monotonic() >= deadline
+    while time.monotonic() < deadline:
+        seed = None if config.seed is None else config.seed + round_ * 1000
+        ctx.findings += run_model(ctx, examples=50, steps=STEPS * 2, seed=seed, session=session)
         round_ += 1

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from contracts.client import CREDENTIALS, Exchange
+from contracts.client import CREDENTIALS, Exchange, NoAnswer
 from contracts.context import CheckContext
 from contracts.model.contract import BODY_LIMIT, TypeInputs
 from contracts.model.equivalence import Judge, Timing
@@ -42,9 +42,21 @@ from contracts.model.inputs import (
 from contracts.model.probes import SecurityRules
 from contracts.model.state import Call, ContractModel, Expected
 from contracts.model.variants import VariantRules
+from contracts.outcomes import fingerprint, operation_shape, problem_shape
 from contracts.safety import absent_id, run_name
 
-__all__ = ["Divergence", "Session", "Step", "machine_for"]
+__all__ = [
+    "MODEL_CHECK",
+    "Divergence",
+    "Session",
+    "Step",
+    "Stopped",
+    "divergence_detail",
+    "divergence_fingerprint",
+    "machine_for",
+]
+
+MODEL_CHECK = "model-conformance"
 
 ROLE_OPS = ("list", "list", "read", "read", "update", "delete")  # reads weigh double
 
@@ -57,6 +69,7 @@ class Step:
     exchange: Exchange
     expected: Expected | None  # None: not judged (a 429 that outlasted the retries, cleanup)
     problems: list[str] = field(default_factory=list)
+    auth: str = "full"  # the Authorization variant sent (a name of `AUTHS`)
 
 
 class Divergence(Exception):
@@ -65,6 +78,54 @@ class Divergence(Exception):
     def __init__(self, steps: list[Step]) -> None:
         super().__init__("; ".join(steps[-1].problems))
         self.steps = steps
+
+
+class Stopped(Exception):
+    """The server stopped answering: the sequence (and the run's exploration) ends."""
+
+
+# Authorization variants that stand or fall together: one fingerprint for the family.
+_AUTH_FAMILY = {
+    "full-lowercase-scheme": "a case variant of Bearer",
+    "full-uppercase-scheme": "a case variant of Bearer",
+    "full-mixedcase-scheme": "a case variant of Bearer",
+}
+
+
+def divergence_detail(step: Step) -> str:
+    """What a divergent step is, stable across runs: the contract rule the model applied, the
+    status it expected and the one observed, and the shape of each problem (no ids, times or
+    wording of the server's)."""
+    expected = step.expected
+    rule = (expected.rule if expected is not None else "") or step.rule
+    status = step.exchange.status
+    before_auth = rule in ("body-too-large", "no-route", "method-not-allowed")
+    if expected is not None and status not in expected.statuses and status and not before_auth:
+        # one cause, one fingerprint, whatever rule the sequence was at: a key (or header
+        # variant) let through, or a valid one refused
+        auth = _AUTH_FAMILY.get(step.auth, step.auth)
+        if rule in ("auth-required", "permission"):
+            return f"{rule}: {auth} not refused"
+        if status in (401, 403):
+            return f"{auth} refused with {status}"
+    if expected is None or status not in expected.statuses:
+        statuses = sorted(expected.statuses) if expected is not None else []
+        if expected is not None and expected.or_forbidden and len(statuses) > 1:
+            statuses.remove(403)  # the same defect as with our own key
+        if len(statuses) > 4:
+            wanted = f"{statuses[0]}-{statuses[-1]}"
+        else:
+            wanted = "/".join(str(s) for s in statuses) or "an answer"
+        got = "no answer" if status == 0 else str(status)
+        return f"{rule}: expected {wanted}, got {got}"
+    # the first problem (the judge lists the weightiest first): the others come and go
+    # with the inputs of the sequence
+    return f"{rule}: {status}: {problem_shape(step.problems[0]) if step.problems else ''}"
+
+
+def divergence_fingerprint(step: Step) -> str:
+    operation = operation_shape(step.exchange.operation)
+    return fingerprint(f"{MODEL_CHECK} | {operation} | {divergence_detail(step)}")
 
 
 @dataclass
@@ -80,13 +141,46 @@ class Session:
     requests: int = 0
     out_of_time: Callable[[], bool] = lambda: False
     lock: threading.Lock = field(default_factory=threading.Lock)
-    shortest: Divergence | None = None  # kept for a flaky failure (hypothesis cannot replay it)
+    # fingerprints not to stop on: reported already, or expected (a baseline): the sequence
+    # resynchronises and explores on
+    known: set[str] = field(default_factory=set)
+    target: str | None = None  # the divergence hypothesis is finding (and shrinking) now
+    generated: int = 0  # sequences generated before the target was first seen
+    seen: dict[str, list[Step]] = field(default_factory=dict)  # the shortest steps per new one
+    hung: dict[str, list[Step]] = field(default_factory=dict)  # requests without an answer
+    stopped: bool = False  # the server stopped answering: nothing more is sent
+
+    @property
+    def shortest(self) -> Divergence | None:
+        """The target's shortest steps (kept for a flaky failure: hypothesis cannot replay)."""
+        steps = self.seen.get(self.target or "")
+        return Divergence(steps) if steps else None
+
+    def diverges(self, steps: list[Step]) -> bool:
+        """Whether the divergence at the last of `steps` stops the sequence: only a new one
+        (hypothesis then shrinks it), and while shrinking only the one being shrunk."""
+        fp = divergence_fingerprint(steps[-1])
+        if fp in self.known:
+            return False
+        with self.lock:
+            if fp not in self.seen or len(steps) < len(self.seen[fp]):
+                self.seen[fp] = steps
+            if self.target is None:
+                self.target, self.generated = fp, self.sequences
+        return fp == self.target
 
     def diverged(self, steps: list[Step]) -> Divergence:
-        found = Divergence(steps)
-        if self.shortest is None or len(steps) < len(self.shortest.steps):
-            self.shortest = found
-        return found
+        return Divergence(steps)
+
+    def no_answer(self, steps: list[Step]) -> None:
+        """A request without an answer: recorded as found (replaying a hang to shrink it would
+        wait out the timeout again and again); the run stops if a ping gets none either."""
+        fp = divergence_fingerprint(steps[-1])
+        if fp not in self.known:
+            self.hung.setdefault(fp, steps)
+        if not self.ctx.api.answers():
+            self.stopped = True
+            raise Stopped()
 
     def name(self, suffix: str) -> str:
         with self.lock:
@@ -188,28 +282,34 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             call = Call(method, path, query, header, content_type, raw)
             self.model.step = len(self.steps) + 1
             expected = self.model.expect(call) if judged else None
+            if session.stopped:
+                raise Stopped()
             sent = datetime.now(UTC)
-            exchange = ctx.api.request(
-                method,
-                full_path,
-                role=role if change == "" else None,
-                key=key if change else None,
-                scheme=scheme,
-                content=raw,
-                content_type=content_type,
-            )
+            try:
+                exchange = ctx.api.request(
+                    method,
+                    full_path,
+                    role=role if change == "" else None,
+                    key=key if change else None,
+                    scheme=scheme,
+                    content=raw,
+                    content_type=content_type,
+                )
+            except NoAnswer as exc:
+                assert exc.exchange is not None
+                return self.unanswered(rule_name, exc.exchange, expected, path)
             received = datetime.now(UTC)
             session.requests += 1
             if isinstance(body, dict):
                 exchange.request_body, exchange.request_raw = body, None
-            step = Step(rule_name, exchange, expected)
+            step = Step(rule_name, exchange, expected, auth=auth)
             self.steps.append(step)
             if expected is None or exchange.status == 429:
                 step.expected = None  # never judged: the client's retries ran out
                 return step
             step.problems = session.judge(self.model, expected, exchange, Timing(sent, received))
-            if step.problems:
-                raise session.diverged(list(self.steps))
+            if self.diverged(step, path):
+                return step
             self.model.commit(expected, exchange.status, exchange.body)
             if expected.kind == "created" and exchange.status == 200 and isinstance(body, dict):
                 ctx.tracker.add(str(exchange.body["id"]), "full", body=body)
@@ -221,6 +321,34 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             elif method in ("PUT", "DELETE") and self.live_path(path):
                 # a rejected request changes nothing
                 self.send(f"{rule_name} (read back)", "GET", path, "full")
+            return step
+
+        def diverged(self, step: Step, path: str) -> bool:
+            """Whether `step` diverged: a new divergence stops the sequence; a known one (seen
+            earlier, or expected) resynchronises the model: the credentials the step touched
+            are forgotten (what the server did to them is not the model's), and on it goes."""
+            if not step.problems:
+                return False
+            if session.diverges(list(self.steps)):
+                raise session.diverged(list(self.steps))
+            self.forget(step, path)
+            return True
+
+        def forget(self, step: Step, path: str) -> None:
+            for credential_id in (
+                path.rsplit("/", 1)[-1] if path.startswith(CREDENTIALS + "/") else "",
+                step.expected.credential.id if step.expected and step.expected.credential else "",
+            ):
+                self.model.credentials.pop(credential_id, None)
+
+        def unanswered(
+            self, rule_name: str, exchange: Exchange, expected: Expected | None, path: str
+        ) -> Step:
+            step = Step(rule_name, exchange, expected,
+                        [f"no answer within {config.timeout:g}s"])  # fmt: skip
+            self.steps.append(step)
+            session.no_answer(list(self.steps))
+            self.forget(step, path)
             return step
 
         def live_path(self, path: str) -> bool:
@@ -371,6 +499,8 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
                 return
             path = f"{CREDENTIALS}/{data.draw(st.sampled_from(live), 'id')}"
             shown = self.send("echo", "GET", path, "full").exchange.body
+            if not isinstance(shown, dict) or not self.live_path(path):
+                return  # a known divergence: the model no longer knows this credential
             body: dict[str, Any] = {"plainDataObj": shown.get("plainDataObj")}
             if rename:
                 body["name"] = session.name(suffix)
@@ -400,8 +530,15 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
                 barrier.wait(timeout=config.timeout)
                 return ctx.api.request("PUT", path, json_body=body)
 
+            if session.stopped:
+                raise Stopped()
             with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
-                answers = list(pool.map(one, bodies))
+                try:
+                    answers = list(pool.map(one, bodies))
+                except NoAnswer as exc:
+                    assert exc.exchange is not None
+                    self.unanswered("race", exc.exchange, None, path)
+                    return
             latest = found.updated
             for exchange in answers:
                 step = Step(
@@ -415,7 +552,8 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
                 if exchange.status != 200:
                     step.problems = [f"answered {exchange.status}; the model expects 200: "
                                      "a PUT racing another applies"]  # fmt: skip
-                    raise session.diverged(list(self.steps))
+                    self.diverged(step, path)
+                    return
                 from contracts.model.contract import parse_date
 
                 moment = (
@@ -432,6 +570,8 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             self.send("race", "GET", path, "full")
 
         def teardown(self) -> None:
+            if session.stopped:
+                return
             for found in self.model.live():
                 try:
                     ctx.api.request("DELETE", f"{CREDENTIALS}/{found.id}")

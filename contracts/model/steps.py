@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from contracts.checks import Finding
 from contracts.context import CheckContext, describe
-from contracts.model.machine import Step
+from contracts.model.machine import Step, divergence_detail
 from contracts.safety import curl
 
 __all__ = ["finding", "reproduction"]
@@ -43,7 +43,7 @@ def reproduction(ctx: CheckContext, steps: list[Step]) -> str:
         )
         quoted = url.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
         command = command.replace(_PLACEHOLDER, f'"{quoted}"')
-        answered = f"{exchange.status}"
+        answered = f"{exchange.status}" if exchange.status else "no answer"
         problems = [p for p in step.problems if not p.startswith("answered ")]
         if problems:
             answered += " — " + "; ".join(problems)
@@ -65,9 +65,10 @@ def reproduction(ctx: CheckContext, steps: list[Step]) -> str:
 def finding(ctx: CheckContext, check: str, requirement: str, steps: list[Step]) -> Finding:
     last = steps[-1]
     earlier = len(steps) - 1
+    answer = "no answer" if last.exchange.status == 0 else describe(last.exchange, ctx.redactor)
     observed = (
         f"{'; '.join(last.problems)} — after {earlier} earlier step(s) "
-        f"(rule {last.rule!r}); the server: {describe(last.exchange, ctx.redactor)}"
+        f"(rule {last.rule!r}); the server: {answer}"
     )
     return Finding(
         check=check,
@@ -75,5 +76,6 @@ def finding(ctx: CheckContext, check: str, requirement: str, steps: list[Step]) 
         requirement=ctx.redactor(f"{requirement} Here the model expects {_expectation(last)}."),
         observed=ctx.redactor(observed),
         curl=reproduction(ctx, steps),
-        status=last.exchange.status,
+        status=last.exchange.status or None,
+        detail=divergence_detail(last),
     )
