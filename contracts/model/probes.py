@@ -63,30 +63,24 @@ DATES = ("2001-02-03T04:05:06.000Z", "2999-12-31T23:59:59.000Z")
 CIPHERTEXT = "U2FsdGVkX19jcmVka2l0Y3JlZGtpdGNyZWRraXRjcmVka2l0"  # "Salted__credkit..."
 
 
-def path_variants(path: str) -> list[str]:
+def path_variants(path: str) -> dict[str, list[str]]:
     """Other spellings of `path` (`/api/v1/...`) that a correct server does not serve without
-    a key: case, doubled or encoded slashes, `;`, a trailing slash, `%2e` segments (after a
-    route that needs no key), a query naming a route that needs no key."""
+    a key, by kind: case; doubled slashes and `.` segments; `..` after a route that needs no
+    key; `;`; a trailing or encoded slash; a query naming a route that needs no key."""
     rest = path[len(API) :]  # "/credentials", "/credentials/<id>", "/components-credentials"
     head, _, tail = rest[1:].partition("/")
-    out = [
-        "/API/V1" + rest,
-        "/Api/v1" + rest,
-        f"{API}/{head.upper()}" + (f"/{tail}" if tail else ""),
-        "/" + path,
-        f"{API}/" + rest,
-        "/api//v1" + rest,
-        f"{API}/%2e" + rest,
-        f"{PING}/%2e%2e" + rest,
-        f"{API};" + rest,
-        f"{path}?next={PING}",
-        f"{path}?{PING}",
-    ]
-    if tail:
-        out += [f"{API}/{head}%2f{tail}", f"{API}/{head};/{tail}"]
-    else:
-        out += [path + "/", path + ";", path + "%3b"]
-    return out
+    return {
+        "case": [
+            "/API/V1" + rest,
+            "/Api/v1" + rest,
+            f"{API}/{head.upper()}" + (f"/{tail}" if tail else ""),
+        ],
+        "normalised": ["/" + path, f"{API}/" + rest, "/api//v1" + rest, f"{API}/%2e" + rest],
+        "traversal": [f"{PING}/%2e%2e" + rest, f"{PING}/..%2f" + rest[1:]],
+        "semicolon": [f"{API};" + rest, f"{API}/{head};/{tail}" if tail else path + ";"],
+        "trailing": [f"{API}/{head}%2f{tail}"] if tail else [path + "/", path + "%2f"],
+        "query": [f"{path}?next={PING}", f"{path}?{PING}"],
+    }
 
 
 def _worded(problems: list[str], expected: Expected, exchange: Exchange) -> list[str]:
@@ -236,9 +230,10 @@ class SecurityRules:
         if kind == "trust":
             return kind, dict(data.draw(st.sampled_from(TRUSTING), "headers"))
         if kind == "route":
-            routes = [PING, CREDENTIALS, CATALOG, *(f"{CREDENTIALS}/{c.id}" for c in
-                                                   self.model.live())]  # fmt: skip
-            other = data.draw(st.sampled_from([r for r in routes if r != path]), "route")
+            # half the time the route that needs no key; else another of the API's
+            routes = [CREDENTIALS, CATALOG, *(f"{CREDENTIALS}/{c.id}" for c in self.model.live())]
+            others = st.sampled_from([r for r in routes if r != path])
+            other = data.draw(st.one_of(st.just(PING), others), "route")
             return kind, {data.draw(st.sampled_from(REROUTING), "header"): other}
         verb = data.draw(st.sampled_from([m for m in METHODS if m != method]), "verb")
         return kind, {data.draw(st.sampled_from(OVERRIDING), "header"): verb}
@@ -291,7 +286,9 @@ class SecurityRules:
         (the contract's 401, 404 or 405, in the error shape), and nothing changes."""
         method, path, body = self.operation(data, op)
         guard = self.session.ctx.tracker.is_safe_target
-        safe = [v for v in path_variants(path) if guard(path_id(v) or absent_id())]
+        kinds = sorted(path_variants(path).items())
+        spellings = data.draw(st.sampled_from(kinds), "kind of spelling")[1]
+        safe = [v for v in spellings if guard(path_id(v) or absent_id())]
         variant = data.draw(st.sampled_from(safe), "variant")
         why = f"{method} {variant} is not {path} or carries no valid key: anything but a 2xx"
         self.probe("auth_bypass_path", "auth-bypass-path", method, variant,
