@@ -140,12 +140,14 @@ class SecurityRules:
         statuses: frozenset[int] | None = None,
         why: str = "",
         touches: str | None = None,
+        shown: str | None = None,
     ) -> Step | None:
         """Send one request (the key of `role`, or `key`; extra `headers`; `body` as JSON),
         judge its answer against `model` (the machine's by default) or, given `statuses`, an
         expectation of its own, and record the step under `name`, its expectation under
-        `rule_slug`. A divergence goes to `diverged` (`touches`: the credential path it
-        concerns); the step when the server agreed, None when it did not or was rate-limited."""
+        `rule_slug`, its operation as `shown`'s (the path another spelling stands for). A
+        divergence goes to `diverged` (`touches`: the credential path it concerns); the step
+        when the server agreed, None when it did not or was rate-limited."""
         from contracts.model.machine import Step
 
         session, ctx = self.session, self.session.ctx
@@ -167,6 +169,7 @@ class SecurityRules:
         session.requests += 1
         if isinstance(body, dict):
             exchange.request_body, exchange.request_raw = body, None
+        exchange.path = shown or exchange.path  # the url keeps what was sent
         made = exchange.body.get("id") if isinstance(exchange.body, dict) else None
         if method == "POST" and exchange.status == 200 and isinstance(made, str):
             ctx.tracker.add(made, role or "full", body=body)  # whatever the path: cleaned up
@@ -293,7 +296,7 @@ class SecurityRules:
         why = f"{method} {variant} is not {path} or carries no valid key: anything but a 2xx"
         self.probe("auth_bypass_path", "auth-bypass-path", method, variant,
                    key=WRONG_KEY if wrong else None, body=body, statuses=NOT_2XX, why=why,
-                   touches=path)  # fmt: skip
+                   touches=path, shown=path)  # fmt: skip
         self.read_back("auth_bypass_path", path)
 
     @precondition(lambda self: bool(self.session.ctx.config.key_for("foreign")))
