@@ -90,6 +90,7 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
     from rich.console import Console
 
     from contracts.allow import load_allow
+    from contracts.baseline import load_baseline, write_baseline
     from contracts.checks import select_checks
     from contracts.config import VerifyConfig, parse_header
     from contracts.report import (
@@ -99,7 +100,7 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
         write_json,
         write_junit,
     )
-    from contracts.runner import run
+    from contracts.runner import apply_baseline, run
 
     if opts.pop("list_checks"):
         _list_checks()
@@ -128,12 +129,16 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
         exclude_checks=tuple(opts["exclude"]),
         duration=parse_duration(duration) if duration else None,
         fail_on_skip=opts["fail_on_skip"],
+        max_failures=opts["max_failures"],
     )
     report, junit, html = opts["report"], opts["junit_xml"], opts["html"]
     for path, option in ((report, "--report"), (junit, "--junit-xml"), (html, "--html")):
         if path is not None:
             check_output_path(path, option)
     allow = load_allow(opts["allow_file"]) if opts["allow_file"] else None
+    baseline = load_baseline(opts["baseline_file"]) if opts["baseline_file"] else None
+    if opts["baseline_write"] is not None:
+        check_output_path(opts["baseline_write"], "--baseline-write")
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
     started = time.monotonic()
@@ -165,10 +170,16 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
             counts = f" [{state['counts']}]" if state["counts"] else ""
             bar.update(task, description=f"credkit {mode}: {state['label']}{counts}")
 
-        result = run(config, mode=mode, allow=allow, progress=progress)
+        result = run(config, mode=mode, allow=allow, baseline=baseline, progress=progress)
     target = report or junit or html
     bodies_dir = target.expanduser().parent if target is not None else None
+    written = opts["baseline_write"]
     try:
+        if written is not None and result.abort_reason is None:
+            everything = [f for o in result.outcomes for f in o.findings]
+            count = write_baseline(result.setup_findings + everything, written, config.base_url)
+            apply_baseline(result, load_baseline(written), fail_on_skip=config.fail_on_skip)
+            err.print(f"Baseline of {count} finding(s) written to {written}.")
         if result.bodies and bodies_dir is not None:
             write_bodies(result, bodies_dir)
         print_console(result, out, bodies_dir=bodies_dir)
@@ -180,6 +191,7 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
             from contracts.html_report import write_html
 
             write_html(result, html)
+
     except OSError as exc:
         raise ConfigError(
             f"could not write the report: {exc.strerror or exc} ({exc.filename}); the run "

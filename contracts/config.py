@@ -193,6 +193,9 @@ class VerifyConfig:
     concurrency: int = 10
     spec_path: Path | None = None
     fail_on_skip: bool = False
+    # the generated exploration stops after this many distinct divergences (None: explores
+    # its whole budget, reporting every one)
+    max_failures: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", _check_base_url(self.base_url))
@@ -222,6 +225,8 @@ class VerifyConfig:
             raise ConfigError(f"--ca-cert {self.ca_cert} is not a readable file.")
         if self.insecure and self.ca_cert is not None:
             raise ConfigError("--insecure and --ca-cert exclude each other; pick one.")
+        if self.max_failures is not None and self.max_failures < 1:
+            raise ConfigError(f"--max-failures {self.max_failures} must be at least 1.")
         if self.duration is not None and self.duration <= 0:
             raise ConfigError(f"--duration {self.duration} must be positive.")
 

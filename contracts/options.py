@@ -124,6 +124,14 @@ def _specs(max_examples: int) -> list[tuple[str, dict[str, Any]]]:
             },
         ),
         ("--fail-on-skip", {"is_flag": True, "help": "Exit 2 when any check was skipped."}),
+        (
+            "--max-failures",
+            {
+                "type": click.IntRange(min=1),
+                "help": "Stop the generated exploration after this many distinct findings "
+                "(default: explore the whole budget, report every one).",
+            },
+        ),
         ("--junit-xml", {"type": path, "help": "Write a JUnit XML report here."}),
         (
             "--html",
@@ -134,6 +142,18 @@ def _specs(max_examples: int) -> list[tuple[str, dict[str, Any]]]:
             {"type": path, "help": "Write the JSON report here (docs/report-schema.json)."},
         ),
         ("--allow", {"type": path, "help": "YAML file of accepted deviations."}),
+        (
+            "--baseline",
+            {
+                "type": path,
+                "help": "Fail only on findings not in this baseline file; name its entries "
+                "that no longer occur.",
+            },
+        ),
+        (
+            "--baseline-write",
+            {"type": path, "help": "Write every finding of this run as a baseline file."},
+        ),
     ]
 
 
@@ -144,6 +164,8 @@ _DEST = {
     "--include-check": "include",
     "--exclude-check": "exclude",
     "--allow": "allow_file",
+    "--baseline": "baseline_file",
+    "--baseline-write": "baseline_write",
 }
 
 

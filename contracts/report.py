@@ -51,7 +51,23 @@ def _finding(f: Finding) -> dict[str, Any]:
         "curl": f.curl,
         "allowed": f.allowed,
         "allowReason": f.allowed_reason,
+        "fingerprint": f.fingerprint,
+        "signature": f.signature,
+        "baselined": f.baselined,
     }
+
+
+def _baseline(result: RunResult) -> dict[str, Any] | None:
+    if result.baseline is None:
+        return None
+    found = [f for o in result.outcomes for f in o.findings] + result.setup_findings
+    return {
+        "source": result.baseline.source,
+        "matched": sum(f.baselined for f in found),
+        "new": sum(not f.baselined for f in found),
+        "gone": [{"fingerprint": e.fingerprint, "finding": e.finding}
+                 for e in result.baseline_gone],
+    }  # fmt: skip
 
 
 def to_json(result: RunResult) -> dict[str, Any]:
@@ -84,6 +100,8 @@ def to_json(result: RunResult) -> dict[str, Any]:
         ],
         "setupFindings": [_finding(f) for f in result.setup_findings],
         "cleanup": {"created": result.created, "leftovers": list(result.leftovers)},
+        "baseline": _baseline(result),
+        "unseen": result.unseen,
     }
 
 
@@ -171,7 +189,11 @@ def write_junit(result: RunResult, path: Path) -> None:
 
 
 def _finding_text(f: Finding) -> str:
-    lines = [f"[{f.operation}] required: {f.requirement}", f"observed: {f.observed}"]
+    lines = [
+        f"[{f.operation}] required: {f.requirement}",
+        f"observed: {f.observed}",
+        f"fingerprint: {f.fingerprint} ({f.signature})",
+    ]
     if f.allowed_reason:
         lines.append(f"allowed: {f.allowed_reason}")
     if f.curl:
@@ -205,9 +227,13 @@ def print_console(result: RunResult, console: Console, *, bodies_dir: Path | Non
         console.print(f"[bold]The server did:[/] {escape(f.observed)}")
         if f.curl:
             console.print("[bold]Reproduce:[/]", escape(f.curl), soft_wrap=True)
-    allowed = [f for o in result.outcomes for f in o.findings if f.allowed]
+        console.print(f"[bold]Fingerprint:[/] {f.fingerprint} [dim]{escape(f.signature)}[/]")
+    allowed = [f for o in result.outcomes for f in o.findings if f.allowed and not f.baselined]
     if allowed:
         console.print(f"[yellow]{len(allowed)} allowed deviation(s)[/] (listed in the allow file).")
+    _print_baseline(result, console)
+    if result.unseen:
+        console.print(f"[yellow]Not seen:[/] {escape(result.unseen)}.", soft_wrap=True)
     if result.bodies:
         where = (
             f"written to {bodies_dir}"
@@ -236,6 +262,25 @@ def print_console(result: RunResult, console: Console, *, bodies_dir: Path | Non
         f"{verdict} in {result.seconds:.1f}s, {result.requests:,} requests sent "
         f"(exit {result.exit_code})"
     )
+
+
+def _print_baseline(result: RunResult, console: Console) -> None:
+    """How the run compares with --baseline: known findings, new ones, entries now gone."""
+    summary = _baseline(result)
+    if summary is None:
+        return
+    console.print(
+        f"Baseline {escape(summary['source'])}: {summary['matched']} known finding(s), "
+        f"[{'bold red' if summary['new'] else 'green'}]{summary['new']} new[/]."
+    )
+    if result.baseline_gone:
+        console.print(
+            f"[green]{len(result.baseline_gone)} baseline entr"
+            f"{'y' if len(result.baseline_gone) == 1 else 'ies'} no longer occur[/] (fixed "
+            "upstream? rewrite the file with --baseline-write to shrink it):"
+        )
+        for entry in result.baseline_gone:
+            console.print(f"  {entry.fingerprint}  {escape(entry.finding)}", soft_wrap=True)
 
 
 _OPTION = re.compile(r"--[a-z-]+")

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from contracts.allow import AllowList
+from contracts.baseline import Baseline, BaselineEntry
 from contracts.checks import Abort, Check, Finding, SetupRefused, Skip, select_checks
 from contracts.cleanup import CLEANUP_CHECK, cleanup
 from contracts.client import CREDENTIALS, Api, Exchange, NoAnswer, SafetyError, Unreachable
@@ -29,7 +30,7 @@ from contracts.outcomes import ServerGone
 from contracts.safety import IdTracker, Redactor, body_files, new_run_id
 from credkit_core.catalog import default_catalog
 
-__all__ = ["Outcome", "RunResult", "run"]
+__all__ = ["Outcome", "RunResult", "apply_baseline", "run"]
 
 # Active checks that `credkit fuzz` runs too (for half of --duration): the generated ones.
 FUZZ_ACTIVE = frozenset({"model-conformance"})
@@ -68,6 +69,11 @@ class RunResult:
     # reads them from (`--data-binary @name`); scrubbed like every other output
     bodies: dict[str, bytes] = field(default_factory=dict)
     seed: int | None = None  # the --seed given (None: each run draws its own)
+    baseline: Baseline | None = None
+    # entries of the baseline (of checks that ran) whose finding did not occur this time
+    baseline_gone: list[BaselineEntry] = field(default_factory=list)
+    # what the run could not see without --secret-key (None when it was given)
+    unseen: str | None = None
 
     def failures(self) -> list[Finding]:
         found = [f for o in self.outcomes for f in o.findings if not f.allowed]
@@ -225,6 +231,11 @@ def _observer(
     return observe
 
 
+UNSEEN = (
+    "no --secret-key: what the server stores was not decrypted, so a lost secret (a marker or "
+    "a masked url stored literally, a merge that drops a key of a password input) is seen "
+    "only where a read shows it"
+)
 GONE = "the server stopped answering earlier in the run (see the failed check's finding)"
 REQ_ANSWERS = "Every request gets an answer within --timeout, and the server keeps answering."
 
@@ -291,6 +302,7 @@ def run(
     *,
     mode: str = "verify",
     allow: AllowList | None = None,
+    baseline: Baseline | None = None,
     progress: Progress | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> RunResult:
@@ -307,6 +319,8 @@ def run(
         redactor=Redactor(config.sensitive_values()),
         catalog=default_catalog(),
         mode=mode,
+        expected=(allow.fingerprints() if allow else frozenset())
+        | (baseline.fingerprints() if baseline else frozenset()),
     )
     passive = [c for c in selected if c.kind == "passive" and all(config.has(n) for n in c.needs)]
     bucket: dict[str, dict[tuple[str, str], Finding]] = {c.name: {} for c in passive}
@@ -344,7 +358,7 @@ def run(
             break
         if item.kind == "passive" and item.name in bucket and item.name not in done:
             outcomes.append(_passive_outcome(item, list(bucket[item.name].values()), judged))
-    _finish(outcomes, allow)
+    _finish(outcomes, allow, baseline)
     result = RunResult(
         run_id=ctx.run_id,
         base_url=config.base_url,
@@ -358,7 +372,13 @@ def run(
         created=len(tracker.created()),
         requests=sent[0],
         seed=config.seed,
+        baseline=baseline,
+        unseen=None if config.secret_key else UNSEEN,
     )
+    if baseline is not None:
+        ran = {o.check.name for o in outcomes if o.status not in ("skipped", "error")}
+        everything = [f for o in outcomes for f in o.findings] + setup
+        result.baseline_gone = baseline.gone(everything, ran)
     curls = "\n".join(f.curl or "" for f in result.failures() + _allowed(outcomes))
     result.bodies = {
         name: ctx.redactor(data.decode("utf-8", "surrogateescape")).encode(
@@ -368,6 +388,14 @@ def run(
     }
     result.exit_code = _exit_code(result, fail_on_skip=config.fail_on_skip)
     return result
+
+
+def apply_baseline(result: RunResult, baseline: Baseline, *, fail_on_skip: bool = False) -> None:
+    """Judge a finished run again against `baseline` (the one just written from it: every
+    finding becomes known, and the exit code says only whether the run completed)."""
+    _finish(result.outcomes, None, baseline)
+    result.baseline = baseline
+    result.exit_code = _exit_code(result, fail_on_skip=fail_on_skip)
 
 
 def _allowed(outcomes: list[Outcome]) -> list[Finding]:
@@ -468,11 +496,15 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return list(seen.values())
 
 
-def _finish(outcomes: list[Outcome], allow: AllowList | None) -> None:
+def _finish(outcomes: list[Outcome], allow: AllowList | None, baseline: Baseline | None) -> None:
+    known = baseline.fingerprints() if baseline is not None else frozenset()
     for outcome in outcomes:
-        if allow is not None:
-            for finding in outcome.findings:
-                finding.allowed_reason = allow.reason_for(finding.check, finding.operation)
+        for finding in outcome.findings:
+            if allow is not None:
+                finding.allowed_reason = allow.reason_for(finding)
+            if finding.fingerprint in known and baseline is not None:
+                finding.baselined = True
+                finding.allowed_reason = finding.allowed_reason or baseline.reason
         if outcome.status in ("skipped", "error"):
             continue
         if not outcome.findings:

@@ -137,7 +137,8 @@ def run_model(
     findings: list[Finding] = []
     shrink_left = shrink_seconds * SHRINK_BUDGET
     left, round_ = examples, 0
-    while left > 0 and len(findings) < MAX_DISTINCT and not session.out_of_time():
+    most = min(MAX_DISTINCT, ctx.config.max_failures or MAX_DISTINCT)
+    while left > 0 and len(findings) < most and not session.out_of_time():
         started = session.sequences
         round_seed = None if seed is None else seed + round_
         found = _round(session, left, steps, round_seed, min(shrink_seconds, shrink_left) or 1)
@@ -151,6 +152,8 @@ def run_model(
         findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, found.steps))
         left -= max(1, session.generated - started)
     for fp, seen in [*session.seen.items(), *session.hung.items()]:
+        if len(findings) >= most:
+            break
         if fp not in session.known:  # seen while shrinking another, not found again
             session.known.add(fp)
             findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, seen))
@@ -173,7 +176,8 @@ def model_conformance(ctx: CheckContext) -> None:
     types, others = pick_types(ctx)
     session = Session(ctx, types, others, Judge(ctx.config.secret_key, ctx.secrets))
     session.out_of_time = lambda: time.monotonic() >= deadline
-    while time.monotonic() < deadline:
+    most = config.max_failures
+    while time.monotonic() < deadline and not (most and len(ctx.findings) >= most):
         seed = None if config.seed is None else config.seed + round_ * 1000
         ctx.findings += run_model(ctx, examples=50, steps=STEPS * 2, seed=seed, session=session)
         round_ += 1

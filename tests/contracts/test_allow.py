@@ -9,6 +9,7 @@ import pytest
 
 from contracts.allow import load_allow, parse_allow
 from contracts.config import VerifyConfig
+from contracts.outcomes import Finding
 from contracts.runner import run
 from credkit_core.errors import ConfigError
 from mockserver.pytest_plugin import serving
@@ -24,15 +25,43 @@ def test_entries_match_check_and_operation() -> None:
                     "operation": "put /api/v1/credentials/{id}",
                     "reason": "Flowise answers 500",
                 },
-                {"check": "error-shape", "reason": "any operation"},
+                {"check": "check-order", "reason": "any operation"},
+                {"fingerprint": _found("x", "GET /a").fingerprint, "reason": "that one"},
             ]
         }
     )
-    assert (
-        allow.reason_for("unknown-id-404", "PUT /api/v1/credentials/{id}") == "Flowise answers 500"
+    put, get = "PUT /api/v1/credentials/{id}", "GET /api/v1/credentials/{id}"
+    assert allow.reason_for(_found("unknown-id-404", put)) == "Flowise answers 500"
+    assert allow.reason_for(_found("unknown-id-404", get)) is None
+    assert allow.reason_for(_found("check-order", "DELETE /api/v1/x")) == "any operation"
+    assert allow.reason_for(_found("x", "GET /a")) == "that one"
+    assert allow.reason_for(_found("x", "GET /a", status=500)) is None  # another finding
+    assert allow.fingerprints() == {_found("x", "GET /a").fingerprint}
+
+
+def _found(check: str, operation: str, *, status: int = 404) -> Finding:
+    return Finding(check, operation, "required", f"answered {status}: id 12", status=status)
+
+
+def test_fingerprints_ignore_ids_times_and_values() -> None:
+    one = Finding(
+        "c",
+        "PUT /api/v1/credentials/1f2e3d4c-aaaa",
+        "r",
+        "name is 'a-17', expected 'b-19' (status 200, body {...})",
+        status=200,
     )
-    assert allow.reason_for("unknown-id-404", "GET /api/v1/credentials/{id}") is None
-    assert allow.reason_for("error-shape", "DELETE /api/v1/credentials/{id}") == "any operation"
+    two = Finding(
+        "c",
+        "PUT /api/v1/credentials/9b8c7d6e-bbbb",
+        "r",
+        "name is 'x-2', expected 'y-3' (status 200, body {other})",
+        status=200,
+    )
+    other = Finding("c", "PUT /api/v1/credentials/9b8c7d6e-bbbb", "r",
+                    "createdDate changed on update (status 200)", status=200)  # fmt: skip
+    assert one.fingerprint == two.fingerprint != other.fingerprint
+    assert one.signature == "c | PUT /api/v1/credentials/{id} | got 200: name is …, expected …"
 
 
 @pytest.mark.parametrize(
@@ -46,6 +75,13 @@ def test_entries_match_check_and_operation() -> None:
             "must look like",
         ),
         ({"allowed": []}, "one key, `allow`"),
+        ({"allow": [{"check": "model-conformance", "reason": "r"}]}, "cannot be allowed as a"),
+        ({"allow": [{"fingerprint": "abc", "reason": "r"}]}, "is not one"),
+        ({"allow": [{"reason": "r"}]}, "give `fingerprint`"),
+        (
+            {"allow": [{"fingerprint": "0123456789ab", "operation": "GET /x", "reason": "r"}]},
+            "drop `operation`",
+        ),
     ],
 )
 def test_invalid_allow_files_are_errors(document: object, message: str) -> None:
@@ -57,7 +93,7 @@ def test_invalid_allow_files_are_errors(document: object, message: str) -> None:
 def test_load_reads_yaml(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_text(
-        'allow:\n  - check: error-shape\n    operation: "GET /api/v1/ping"\n    reason: "x"\n'
+        'allow:\n  - check: check-order\n    operation: "GET /api/v1/ping"\n    reason: "x"\n'
     )
     assert load_allow(path).entries[0].operation == "GET /api/v1/ping"
     with pytest.raises(ConfigError, match="cannot read"):

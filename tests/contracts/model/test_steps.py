@@ -19,7 +19,11 @@ def test_reproduction_is_numbered_steps(
 ) -> None:
     monkeypatch.setattr("contracts.model.check.SHRINK_SECONDS", 5)
     with serving(delete_again_200()) as url:
-        result = run(make_config(url, include_checks=("model-conformance",), max_examples=10))
+        result = run(
+            make_config(
+                url, include_checks=("model-conformance",), max_examples=10, max_failures=1
+            )
+        )
     (finding,) = result.outcomes[0].findings
     steps = (finding.curl or "").split("\n")
     comments = [line for line in steps if line.startswith("# ")]
