@@ -318,25 +318,35 @@ class SecurityRules:
     def bola_on_theirs(self, data: st.DataObject, method: str) -> None:
         """Make a credential in the other workspace with its key (judged by a model of that
         workspace), find it in that key's list, send `method` on it with one of our keys, and
-        read it back with its key: unchanged. It is deleted with its key in any case."""
-        theirs = ContractModel({"owner": self.session.ctx.config.key_for("foreign") or ""},
-                               self.session.types)  # fmt: skip
-        made = self.probe("bola", "bola-setup", "POST", CREDENTIALS, role="foreign",
-                          body=self.create_body(data, "theirs"), model=theirs)  # fmt: skip
-        if made is None or made.exchange.status != 200:
-            return  # the other key may not create: nothing of theirs to probe
-        path = f"{CREDENTIALS}/{made.exchange.body['id']}"
+        read it back with its key: unchanged. What it made is deleted with its key in any
+        case (the run's cleanup deletes with the full key, which cannot reach it)."""
+        config = self.session.ctx.config
+        theirs = ContractModel({"owner": config.key_for("foreign") or ""}, self.session.types)
+        start = len(self.steps)
         try:
+            made = self.probe("bola", "bola-setup", "POST", CREDENTIALS, role="foreign",
+                              body=self.create_body(data, "theirs"), model=theirs)  # fmt: skip
+            if made is None or made.exchange.status != 200:
+                return  # the other key may not create: nothing of theirs to probe
+            path = f"{CREDENTIALS}/{made.exchange.body['id']}"
             listed = self.probe("bola", "bola-setup", "GET", CREDENTIALS, role="foreign",
                                 model=theirs)  # fmt: skip
             if listed is None or path.rsplit("/", 1)[-1] not in _ids(listed.exchange.body):
                 return
-            roles = [r for r in ("full", "readonly") if self.session.ctx.config.key_for(r)]
-            role = data.draw(st.sampled_from(roles), "our key")
+            role = data.draw(st.sampled_from([r for r in ("full", "readonly") if
+                                              config.key_for(r)]), "our key")  # fmt: skip
             body = self.draw_update(data, absent_id()) if method == "PUT" else None
             if self.probe("bola", "bola", method, path, role=role, body=body) is None:
                 return
             self.probe("bola (read back)", "bola", "GET", path, role="foreign", model=theirs)
         finally:
+            for step in self.steps[start:]:
+                if step.exchange.method == "POST" and step.exchange.status == 200:
+                    self.delete_theirs(step.exchange.body)
+
+    def delete_theirs(self, made: Any) -> None:
+        """Delete what a create in the other workspace answered, with its key."""
+        made_id = made.get("id") if isinstance(made, dict) else None
+        if isinstance(made_id, str):
             with contextlib.suppress(Exception):  # the run's cleanup is the last resort
-                self.session.ctx.api.request("DELETE", path, role="foreign")
+                self.session.ctx.api.request("DELETE", f"{CREDENTIALS}/{made_id}", role="foreign")
