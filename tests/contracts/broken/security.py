@@ -189,11 +189,15 @@ def put_applies_server_fields() -> Any:
 
     def change(owned: dict[str, Any]) -> Callable[[StoredCredential], StoredCredential]:
         def apply(found: StoredCredential) -> StoredCredential:
-            out = found
-            for field, attr in (("createdDate", "created_ms"), ("updatedDate", "updated_ms")):
+            stamps = {}
+            for field in ("createdDate", "updatedDate"):
                 moment = parse_date(owned.get(field))
-                if moment is not None:
-                    out = dataclasses.replace(out, **{attr: int(moment.timestamp() * 1000)})
+                stamps[field] = int(moment.timestamp() * 1000) if moment is not None else None
+            out = dataclasses.replace(
+                found,
+                created_ms=stamps["createdDate"] or found.created_ms,
+                updated_ms=stamps["updatedDate"] or found.updated_ms,
+            )
             new_id = owned.get("id")
             if isinstance(new_id, str) and app.state.store.find(new_id) is None:
                 out = dataclasses.replace(out, id=new_id)
