@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from contracts.client import CREDENTIALS, Exchange, path_id
+from contracts.client import CREDENTIALS, Exchange, NoAnswer, path_id
 from contracts.model.equivalence import Timing
 from contracts.model.inputs import create_data
 from contracts.model.state import Call, ContractModel, Expected
@@ -113,6 +113,10 @@ class SecurityRules:
 
         def live_path(self, path: str) -> bool: ...
 
+        def unanswered(
+            self, rule_name: str, exchange: Exchange, expected: Expected | None, path: str
+        ) -> Step: ...
+
         def target(self, data: st.DataObject) -> str: ...
 
         def draw_update(self, data: st.DataObject, credential_id: str) -> dict[str, Any]: ...
@@ -163,8 +167,15 @@ class SecurityRules:
         else:
             expected = Expected(statuses, why, rule=rule_slug)
         sent = datetime.now(UTC)
-        exchange = ctx.api.request(method, path, role=role if key is None else None, key=key,
-                                   headers=headers, content=raw, content_type=media)  # fmt: skip
+        try:
+            exchange = ctx.api.request(
+                method, path, role=role if key is None else None, key=key,
+                headers=headers, content=raw, content_type=media,
+            )  # fmt: skip
+        except NoAnswer as exc:  # recorded as found, as the machine's `send` does
+            assert exc.exchange is not None
+            self.unanswered(name, exc.exchange, expected, touches or path)
+            return None
         received = datetime.now(UTC)
         session.requests += 1
         if isinstance(body, dict):
