@@ -67,6 +67,7 @@ class CheckContext:
     # fingerprints of findings already expected (--baseline, allow entries naming one): the
     # model resynchronises on them and explores on instead of stopping
     expected: frozenset[str] = frozenset()
+    exploration: dict[str, int] = field(default_factory=dict)  # the model's, for the report
     schema_findings: int = 0  # distinct schemathesis findings so far (for progress)
     # the check's latest PUT and GET by id (reset for each check): a finding about what a read
     # shows after an update reproduces both (`update_then_read`)

@@ -102,6 +102,7 @@ def to_json(result: RunResult) -> dict[str, Any]:
         "cleanup": {"created": result.created, "leftovers": list(result.leftovers)},
         "baseline": _baseline(result),
         "unseen": result.unseen,
+        "exploration": result.exploration or None,
     }
 
 
@@ -232,6 +233,13 @@ def print_console(result: RunResult, console: Console, *, bodies_dir: Path | Non
     if allowed:
         console.print(f"[yellow]{len(allowed)} allowed deviation(s)[/] (listed in the allow file).")
     _print_baseline(result, console)
+    if result.exploration:
+        seen = result.exploration
+        console.print(
+            f"Model exploration: {seen.get('sequences', 0):,} sequences, "
+            f"{seen.get('requests', 0):,} requests, {seen.get('distinct', 0)} distinct "
+            f"divergence(s) ({seen.get('expected', 0)} fingerprint(s) expected beforehand)."
+        )
     if result.unseen:
         console.print(f"[yellow]Not seen:[/] {escape(result.unseen)}.", soft_wrap=True)
     if result.bodies:

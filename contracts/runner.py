@@ -74,6 +74,8 @@ class RunResult:
     baseline_gone: list[BaselineEntry] = field(default_factory=list)
     # what the run could not see without --secret-key (None when it was given)
     unseen: str | None = None
+    # the generated exploration: sequences, requests, distinct divergences, expected ones
+    exploration: dict[str, int] = field(default_factory=dict)
 
     def failures(self) -> list[Finding]:
         found = [f for o in self.outcomes for f in o.findings if not f.allowed]
@@ -374,6 +376,7 @@ def run(
         seed=config.seed,
         baseline=baseline,
         unseen=None if config.secret_key else UNSEEN,
+        exploration={k: v for k, v in ctx.exploration.items() if not k.startswith("_")},
     )
     if baseline is not None:
         ran = {o.check.name for o in outcomes if o.status not in ("skipped", "error")}

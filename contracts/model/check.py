@@ -1,9 +1,9 @@
 """`model-conformance`: the generated, stateful, differential check, as a named check.
 
-Runs the state machine of `contracts.model.machine` for `--max-examples` x 6 sequences (`credkit
-verify`), or for half of `--duration` in rounds of fresh sequences (`credkit fuzz`); a
-divergence is shrunk by hypothesis to the shortest sequence that shows it and reported as
-numbered curl steps.
+Runs the state machine of `contracts.model.machine` for `--max-examples` x 12 sequences
+(`credkit verify`), or for half of `--duration` in rounds of fresh sequences (`credkit fuzz`);
+every distinct divergence is shrunk by hypothesis to the shortest sequence that shows it and
+reported once, as numbered curl steps, with a fingerprint; the exploration goes on past it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ EXAMPLES_PER_MAX_EXAMPLE = 12
 STEPS = 15
 SHRINK_SECONDS = 30
 SHRINK_BUDGET = 4  # shrinking in all: at most this many times SHRINK_SECONDS
-MAX_DISTINCT = 40  # distinct divergences reported by one run at most
+MAX_DISTINCT = 400  # distinct divergences reported by one run at most
 
 
 def pick_types(ctx: CheckContext) -> tuple[dict[str, TypeInputs], dict[str, list[str]]]:
@@ -68,7 +68,7 @@ def _divergence(exc: BaseException) -> Divergence | Stopped | None:
     return None
 
 
-def _options(examples: int, steps: int) -> Any:
+def _options(examples: int, steps: int, shrink: bool) -> Any:
     from hypothesis import HealthCheck, Phase, Verbosity, settings
 
     return settings(
@@ -78,7 +78,7 @@ def _options(examples: int, steps: int) -> Any:
         database=None,
         derandomize=False,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.shrink],
+        phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
         verbosity=Verbosity.quiet,
         report_multiple_bugs=False,
     )
@@ -93,11 +93,12 @@ def _round(session: Session, examples: int, steps: int, seed: int | None, shrink
 
     from contracts.schema import _private_hypothesis_home
 
-    test: Any = get_state_machine_test(machine_for(session), settings=_options(examples, steps))
+    options = _options(examples, steps, shrink > 0)
+    test: Any = get_state_machine_test(machine_for(session), settings=options)
     if seed is not None:
         test = with_seed(seed)(test)
     previous = engine.MAX_SHRINKING_SECONDS
-    engine.MAX_SHRINKING_SECONDS = max(1, int(shrink))
+    engine.MAX_SHRINKING_SECONDS = max(1, round(shrink))
     session.target = None
     try:
         with _private_hypothesis_home():
@@ -120,7 +121,7 @@ def run_model(
     examples: int,
     steps: int = STEPS,
     seed: int | None = None,
-    shrink_seconds: float = SHRINK_SECONDS,
+    shrink_seconds: float | None = None,
     session: Session | None = None,
 ) -> list[Finding]:
     """Run `examples` generated sequences; every distinct divergence, each once, shrunk.
@@ -129,7 +130,10 @@ def run_model(
     with the budget left, the divergences reported (and `ctx.expected`) resynchronising the
     model instead of stopping a sequence. A divergence seen while shrinking another is found
     again in a later round (and shrunk then), or reported as first seen. Shrinking gets
-    `shrink_seconds` per divergence, at most `SHRINK_BUDGET` x that in all."""
+    `shrink_seconds` per divergence (default `SHRINK_SECONDS`), at most `SHRINK_BUDGET` x that
+    in all; divergences found after that are reported as first seen, unshrunk."""
+    if shrink_seconds is None:
+        shrink_seconds = SHRINK_SECONDS
     if session is None:
         types, others = pick_types(ctx)
         session = Session(ctx, types, others, Judge(ctx.config.secret_key, ctx.secrets))
@@ -141,7 +145,7 @@ def run_model(
     while left > 0 and len(findings) < most and not session.out_of_time():
         started = session.sequences
         round_seed = None if seed is None else seed + round_
-        found = _round(session, left, steps, round_seed, min(shrink_seconds, shrink_left) or 1)
+        found = _round(session, left, steps, round_seed, min(shrink_seconds, shrink_left))
         round_ += 1
         if found is None or isinstance(found, Stopped):
             break
@@ -150,17 +154,31 @@ def run_model(
         session.known.add(fp)
         shrink_left = max(0.0, shrink_left - shrink_seconds)
         findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, found.steps))
-        left -= max(1, session.generated - started)
+        # the budget is of sequences run to their end: the one that found this divergence
+        # stopped at it, and is not counted
+        left -= max(0, session.generated - started - 1)
     for fp, seen in [*session.seen.items(), *session.hung.items()]:
         if len(findings) >= most:
             break
         if fp not in session.known:  # seen while shrinking another, not found again
             session.known.add(fp)
             findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, seen))
+    _tally(ctx, session, findings)
     if session.stopped:
         ctx.findings += findings
         raise ServerGone()
     return findings
+
+
+def _tally(ctx: CheckContext, session: Session, findings: list[Finding]) -> None:
+    """What the exploration did, for the report: sequences (shrinking's replays included),
+    requests, distinct divergences found and those it resynchronised on as expected."""
+    seen = ctx.exploration
+    seen["sequences"] = seen.get("sequences", 0) + session.sequences - seen.get("_counted", 0)
+    seen["_counted"] = session.sequences
+    seen["requests"] = session.requests
+    seen["distinct"] = seen.get("distinct", 0) + len(findings)
+    seen["expected"] = len(ctx.expected)
 
 
 @check(MODEL_CHECK, group="model", requirement=REQ_MODEL)
