@@ -27,7 +27,8 @@ _QUOTED = re.compile(r"(?<!\w)'[^']*'|\"[^\"]*\"|`[^`]*`")
 _SEGMENT_ID = re.compile(r"/(?=[^/?]*\d)[^/?{}]{8,}|/\d+(?=/|$)|/credkit-absent-[^/?]*")
 _BRACKETED = re.compile(r"\[[^\]]*\]|\{[^}]*\}")
 _VARIABLE = re.compile(r"\S*\d\S*")
-_STATUS = re.compile(r"^[1-5]\d\d[,.;:)]?$")  # a status code is part of the problem
+# a status code is part of the problem
+_STATUS = re.compile(r"^(10[0-3]|2[0-2]\d|30[0-8]|4[0-5]\d|5[01]\d)[,.;:)]?$")
 
 
 def _variable(match: re.Match[str]) -> str:

@@ -279,7 +279,8 @@ def _print_baseline(result: RunResult, console: Console) -> None:
         return
     console.print(
         f"Baseline {escape(summary['source'])}: {summary['matched']} known finding(s), "
-        f"[{'bold red' if summary['new'] else 'green'}]{summary['new']} new[/]."
+        f"[{'bold red' if summary['new'] else 'green'}]{summary['new']} new[/].",
+        soft_wrap=True,
     )
     if result.baseline_gone:
         console.print(

@@ -86,7 +86,7 @@ def _json(data: bytes) -> Any:
 
 
 def _auth(scope: Scope) -> str:
-    return dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+    return str(dict(scope["headers"]).get(b"authorization", b"").decode("latin-1"))
 
 
 def _with_key(scope: Scope, key: str) -> Scope:
@@ -95,7 +95,7 @@ def _with_key(scope: Scope, key: str) -> Scope:
 
 
 def _is_item(scope: Scope) -> bool:
-    return scope["path"].startswith(COLLECTION + "/")
+    return str(scope["path"]).startswith(COLLECTION + "/")
 
 
 # ---- the regressions ---------------------------------------------------------------------
@@ -214,10 +214,10 @@ def names_trimmed() -> Any:
 
     def request(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
         sent = _json(body)
-        if scope["method"] in ("POST", "PUT") and isinstance(sent, dict):
-            if isinstance(sent.get("name"), str) and sent["name"] != sent["name"].strip():
-                sent["name"] = sent["name"].strip()
-                body = json.dumps(sent).encode()
+        name = sent.get("name") if isinstance(sent, dict) else None
+        if scope["method"] in ("POST", "PUT") and isinstance(name, str) and name != name.strip():
+            sent["name"] = name.strip()
+            body = json.dumps(sent).encode()
         return scope, body
 
     return Around(on_request=request)
