@@ -103,6 +103,10 @@ def _finding(f: dict[str, Any], number: int) -> str:
     ]
     if f["allowed"]:
         parts.append(f'<div><span class="label">Allowed:</span> {_e(f["allowReason"])}</div>')
+    parts.append(
+        f'<div><span class="label">Fingerprint:</span> <code>{_e(f["fingerprint"])}</code> '
+        f"<small>{_e(f['signature'])}</small></div>"
+    )
     if f["curl"]:
         ident = f"curl-{number}"
         parts.append(

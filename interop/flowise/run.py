@@ -2,6 +2,7 @@
 
     python -m interop.flowise.run                 # or interop/flowise/run.sh
     python -m interop.flowise.run --keep-running  # leave the server up, print its URL
+    python -m interop.flowise.run --record 3      # first rewrite the allow file from 3 runs
 
 Runs `credkit verify` twice against a fresh Flowise 3.1.4 (full key + `credentials:view` key):
 without `--allow` (expected exit 1: the real server's known departures) and with
@@ -72,11 +73,40 @@ def verify(
     return done.returncode
 
 
+def _record(running: server.RunningFlowise, reports: Path, runs: int, extra: list[str]) -> None:
+    """Rewrite the allow file from `runs` runs without it, each with its own seed."""
+    from interop.flowise.allowfile import write
+
+    written = []
+    for seed in range(1, runs + 1):
+        out = reports / f"record-{seed}.txt"
+        code = verify(running.url, running.keys, out, allow=None,
+                      extra=[*extra, "--seed", str(seed)])  # fmt: skip
+        print(f"record run {seed}: exit {code}")
+        written.append(out.with_suffix(".json"))
+    for signature in write(written, ALLOW_FILE):
+        print(f"no documented reason: {signature}")
+
+
+def _exploration(report: Path) -> dict[str, int] | None:
+    if not report.exists():
+        return None
+    found: dict[str, int] | None = json.loads(report.read_text()).get("exploration")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=None, help="flowise install dir")
     parser.add_argument("--reports", type=Path, default=DEFAULT_REPORTS)
     parser.add_argument("--keep-running", action="store_true", help="do not stop the server")
+    parser.add_argument(
+        "--record",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first rewrite the allow file from N runs without it (seeds 1..N)",
+    )
     parser.add_argument("verify_args", nargs="*", help="extra `credkit verify` arguments")
     args = parser.parse_args(argv)
 
@@ -86,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     running = server.start(home)
     try:
         print(f"flowise {server.FLOWISE_VERSION} up at {running.url} (pid {running.process.pid})")
+        if args.record:
+            _record(running, args.reports, args.record, args.verify_args)
         plain = verify(
             running.url,
             running.keys,
@@ -117,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         "exit_without_allow": plain,
         "exit_with_allow": allowed,
         "expected": {"exit_without_allow": 1, "exit_with_allow": 0},
+        # the model's exploration: with the allow file it resynchronises on every known
+        # departure and runs its whole budget
+        "exploration_without_allow": _exploration(args.reports / "verify.json"),
+        "exploration_with_allow": _exploration(args.reports / "verify-allow.json"),
     }
     (args.reports / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary))
