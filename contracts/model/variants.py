@@ -174,6 +174,11 @@ class VariantRules:
         still knows them (a known divergence makes it forget what the step touched)."""
         return not step.problems and all(i in self.model.credentials for i in ids)
 
+    def _forget(self, credential_id: str) -> None:
+        """The server answered a request in another spelling of this id otherwise than the
+        model: what it did to the credential is not the model's; stop using it."""
+        self.model.credentials.pop(credential_id, None)
+
     # ---- 1. odd values on every kind of key -------------------------------------------------
     @rule(data=st.data(), op=st.sampled_from(["create", "update", "update"]))
     def odd_data(self, data: st.DataObject, op: str) -> None:
@@ -223,6 +228,8 @@ class VariantRules:
                 step = self.send("spelled_id", "GET" if op == "read" else "DELETE", path, "full")
         if self._fine(step, found.id):
             self.send("spelled_id", "GET", f"{CREDENTIALS}/{found.id}", "full")
+        elif step.problems:
+            self._forget(found.id)
 
     # ---- 5. a DELETE addressed by something other than the id ---------------------------
     @rule(data=st.data(), how=st.sampled_from(MISADDRESSED))
@@ -245,6 +252,7 @@ class VariantRules:
                 content_type=JSON if body else None,
             )
         if not self._fine(step, found.id):
+            self._forget(found.id)
             return
         if self._fine(self.send("delete_elsewhere", "GET", f"{CREDENTIALS}/{found.id}", "full")):
             self.send("delete_elsewhere", "GET", CREDENTIALS, "full", query=(found.kind.name,))
@@ -278,9 +286,10 @@ class VariantRules:
             )
         else:
             step = self.send("shared_name", "GET", CREDENTIALS, "full", query=(first.kind.name,))
-        if self._fine(step, other):
-            self.send("shared_name", "GET", f"{CREDENTIALS}/{other}", "full")
-            kinds = (self.model.credentials[other].kind.name,)
+        if not self._fine(step, other):
+            return
+        kinds = (self.model.credentials[other].kind.name,)
+        if self._fine(self.send("shared_name", "GET", f"{CREDENTIALS}/{other}", "full")):
             self.send("shared_name", "GET", CREDENTIALS, "full", query=kinds)
 
     def _namesake(self, data: st.DataObject, first: Stored, others: list[Stored]) -> str | None:
@@ -306,7 +315,12 @@ class VariantRules:
 
     # ---- 4. lists: every filter variant, and read again right after a write ---------------
     def _filters(self, data: st.DataObject) -> tuple[str, ...]:
-        used = sorted({c.kind.name for c in self.model.credentials.values()} | {"noSuchType"})
+        # the live credentials' types first: a filter in another spelling of one shows a
+        # loose match
+        live = {c.kind.name for c in self.model.live()}
+        used = sorted(
+            (live or {c.kind.name for c in self.model.credentials.values()}) | {"noSuchType"}
+        )
         catalog = sorted(self.session.ctx.catalog.names())
         return tuple(data.draw(filter_lists(used, catalog), "filters"))
 

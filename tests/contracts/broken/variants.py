@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from credkit_core.catalog import BULLETS, MARKER
+from credkit_core.catalog import BULLETS
 from mockserver.responses import ApiError
 from tests.contracts.broken.apps import (
     Request,
@@ -386,21 +386,6 @@ def masked_url_keeps_part() -> Any:
     return patch_update(mock(), keep)
 
 
-def second_marker_blanked() -> Any:
-    """With several password inputs sent back as the marker, the first keeps its secret, the
-    others are stored as `""`."""
-
-    def blank(s: Any, before: Any, after: Any, kwargs: dict[str, Any]) -> Any:
-        patch = kwargs.get("patch") or {}
-        markers = [k for k, v in patch.items() if v == MARKER and before and k in before.data]
-        if after is None or len(markers) < 2:
-            return after
-        data = {**after.data, **dict.fromkeys(markers[1:], "")}
-        return dataclasses.replace(after, data=data, encrypted=s._encrypt(data))
-
-    return patch_update(mock(), blank)
-
-
 # ---- refused requests that echo a secret ----------------------------------------------------
 def _refused(req: Request, res: Response) -> bool:
     return req[0] in ("POST", "PUT") and 400 <= res[0] < 500 and bool(req[3])
@@ -474,7 +459,6 @@ VARIANT_DEFECTS: dict[str, Callable[[], Any]] = {
     "url-mask-splits-last-colon": url_mask_splits_last_colon,
     "url-mask-misses-encoded": url_mask_misses_encoded,
     "masked-url-keeps-part": masked_url_keeps_part,
-    "second-marker-blanked": second_marker_blanked,
     "refused-sets-draft-cookie": refused_sets_draft_cookie,
     "refused-location-echoes-body": refused_location_echoes_body,
     "error-quotes-bad-value": error_quotes_bad_value,

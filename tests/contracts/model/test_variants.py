@@ -56,7 +56,6 @@ FOUND_BY: dict[str, tuple[tuple[str, ...], bool]] = {
     "url-mask-splits-last-colon": ((*MASKS, "odd_data (read back)"), False),
     "url-mask-misses-encoded": ((*MASKS, "odd_data (read back)"), False),
     "masked-url-keeps-part": (MASKS, True),
-    "second-marker-blanked": (("echo", "update", "race", "special_url", "odd_data"), True),
     # refused requests whose bodies carry fresh secrets: none comes back
     "refused-sets-draft-cookie": (REFUSED, False),
     "refused-location-echoes-body": ((*REFUSED, "update", "create", "after_delete"), False),
@@ -64,14 +63,14 @@ FOUND_BY: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 # Defects that need a rarer step (a long text, 30-60 keys, a namesake of the same type, a
-# filter padded with whitespace, an echo of two stored passwords):
+# filter padded with whitespace):
 # more sequences than the default.
 RARE = {
     "long-values-truncated": 8,
     "many-keys-dropped": 8,
     "create-upserts-by-name": 6,
     "filter-trimmed": 8,
-    "second-marker-blanked": 8,
+    "filter-any-case": 8,
 }
 
 
