@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -335,11 +335,18 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             return True
 
         def forget(self, step: Step, path: str) -> None:
-            for credential_id in (
-                path.rsplit("/", 1)[-1] if path.startswith(CREDENTIALS + "/") else "",
-                step.expected.credential.id if step.expected and step.expected.credential else "",
-            ):
-                self.model.credentials.pop(credential_id, None)
+            """Forget the credentials a divergent step may have touched: the one it expected,
+            and any the path names in whatever spelling (case, spaces, percent-encoding)."""
+            named = path.rsplit("/", 1)[-1] if path.startswith(CREDENTIALS + "/") else ""
+            spelled = unquote(named).strip().lower()
+            for credential_id in list(self.model.credentials):
+                lowered = credential_id.lower()
+                if credential_id == named or (
+                    spelled and (lowered in spelled or spelled in lowered)
+                ):
+                    self.model.credentials.pop(credential_id)
+            if step.expected is not None and step.expected.credential is not None:
+                self.model.credentials.pop(step.expected.credential.id, None)
 
         def unanswered(
             self, rule_name: str, exchange: Exchange, expected: Expected | None, path: str
