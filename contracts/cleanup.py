@@ -38,8 +38,10 @@ def cleanup(ctx: CheckContext) -> list[str]:
             ctx.tracker.add(credential_id)
     leftovers = []
     for credential_id in ctx.tracker.alive():
-        try:
-            exchange = ctx.api.request("DELETE", f"{CREDENTIALS}/{credential_id}")
+        made = ctx.tracker.made(credential_id)
+        role = made.role if made is not None and ctx.config.key_for(made.role) else "full"
+        try:  # with the key that made it: another workspace's (the model's probes) is its own
+            exchange = ctx.api.request("DELETE", f"{CREDENTIALS}/{credential_id}", role=role)
         except Exception:
             leftovers.append(credential_id)
             continue

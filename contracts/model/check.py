@@ -153,7 +153,7 @@ def run_model(
         assert fp is not None
         session.known.add(fp)
         shrink_left = max(0.0, shrink_left - shrink_seconds)
-        findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, found.steps))
+        findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, found.steps, fp))
         # the budget is of sequences run to their end: the one that found this divergence
         # stopped at it, and is not counted
         left -= max(0, session.generated - started - 1)
@@ -162,7 +162,7 @@ def run_model(
             break
         if fp not in session.known:  # seen while shrinking another, not found again
             session.known.add(fp)
-            findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, seen))
+            findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, seen, fp))
     _tally(ctx, session, findings)
     if session.stopped:
         ctx.findings += findings

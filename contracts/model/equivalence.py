@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from contracts.client import Exchange
-from contracts.model.contract import is_json_media_type, parse_date, redacted
+from contracts.model.contract import BULLETS, MARKER, is_json_media_type, parse_date, redacted
 from contracts.model.state import ContractModel, Expected, Stored
 from contracts.secrets import find_leaks
 
@@ -150,9 +150,26 @@ def _same(body: dict[str, Any], want: Stored, model: ContractModel) -> list[str]
 
 
 def _diff(data: dict[str, Any], want: Stored) -> str:
-    keys = sorted(set(data) | set(want.data))
-    differ = [k for k in keys if data.get(k, ...) != want.data.get(k, ...)]
-    return f"keys {differ} (values masked)"
+    return _differences(data, want.data)
+
+
+def _differences(got: dict[str, Any], expect: dict[str, Any]) -> str:
+    """How `got` differs from `expect`, by kind (what a fingerprint keeps: a marker stored in
+    place of a value is not a lost change), then the keys (values masked)."""
+    keys = sorted(set(got) | set(expect))
+    differ = [k for k in keys if got.get(k, ...) != expect.get(k, ...)]
+    kinds = set()
+    for key in differ:
+        value = got.get(key, ...)
+        if value is ...:
+            kinds.add("a key missing")
+        elif key not in expect:
+            kinds.add("a key added")
+        elif isinstance(value, str) and (value == MARKER or BULLETS in value):
+            kinds.add("the marker or mask in place of the value")
+        else:
+            kinds.add("another value")
+    return f"{', '.join(sorted(kinds))} (keys {differ}, values masked)"
 
 
 def _dates(body: dict[str, Any], want: Stored, kind: str, timing: Timing, skew: float) -> list[str]:
@@ -182,10 +199,9 @@ def _detail(model: ContractModel, want: Stored, body: Any) -> list[str]:
     out += _same(body, want, model)
     if body.get("plainDataObj") != redacted(want.kind, want.data):
         shown = body.get("plainDataObj")
-        keys = sorted(set(shown) | set(want.data)) if isinstance(shown, dict) else []
         expect = redacted(want.kind, want.data)
-        differ = [k for k in keys if shown.get(k, ...) != expect.get(k, ...)]  # type: ignore[union-attr]
-        out.append(f"plainDataObj is not the stored data redacted: keys {differ} (values masked)")
+        how = _differences(shown, expect) if isinstance(shown, dict) else "not an object"
+        out.append(f"plainDataObj is not the stored data redacted: {how}")
     out += _persisted(body, want)
     return out
 
@@ -229,8 +245,11 @@ def _listing(model: ContractModel, expected: Expected, body: Any) -> list[str]:
             out.append(f"a list item has fields {sorted(item)}; the contract gives exactly "
                        f"{sorted(SUMMARY_FIELDS)}")  # fmt: skip
         out += _summary(item)
-        if expected.filters and item.get("credentialName") not in expected.filters:
-            out.append("a list item does not match the credentialName filter (exactly)")
+        named = item.get("credentialName")
+        if expected.filters and named not in expected.filters:
+            loose = {str(f).strip().lower() for f in expected.filters}
+            how = "only in another spelling" if str(named).lower() in loose else "at all"
+            out.append(f"a list item does not match the credentialName filter {how}")
         if model.workspace is not None and (item.get("workspaceId") == model.workspace) == (
             expected.any_workspace
         ):

@@ -52,7 +52,8 @@ __all__ = [
     "Step",
     "Stopped",
     "divergence_detail",
-    "divergence_fingerprint",
+    "divergence_details",
+    "divergence_fingerprints",
     "machine_for",
 ]
 
@@ -92,10 +93,22 @@ _AUTH_FAMILY = {
 }
 
 
-def divergence_detail(step: Step) -> str:
+def divergence_details(step: Step) -> list[str]:
     """What a divergent step is, stable across runs: the contract rule the model applied, the
-    status it expected and the one observed, and the shape of each problem (no ids, times or
-    wording of the server's)."""
+    status it expected and the one observed — or, when the status is right, one detail per
+    problem (its shape: no ids, times or wording of the server's), so a new problem is seen
+    beside a known one in the same answer."""
+    expected = step.expected
+    if expected is None or step.exchange.status not in expected.statuses or not step.problems:
+        return [divergence_detail(step)]
+    rule = expected.rule or step.rule
+    shapes = sorted({problem_shape(p) for p in step.problems})
+    return [f"{rule}: {step.exchange.status}: {shape}" for shape in shapes]
+
+
+def divergence_detail(step: Step) -> str:
+    """The detail of a step whose status differs from the model's (else of its first
+    problem)."""
     expected = step.expected
     rule = (expected.rule if expected is not None else "") or step.rule
     status = step.exchange.status
@@ -104,8 +117,9 @@ def divergence_detail(step: Step) -> str:
         # one cause, one fingerprint, whatever rule the sequence was at: a key (or header
         # variant) let through, or a valid one refused
         auth = _AUTH_FAMILY.get(step.auth, step.auth)
-        if rule in ("auth-required", "permission"):
-            return f"{rule}: {auth} not refused"
+        if rule in ("auth-required", "permission"):  # accepted, or refused for another reason
+            how = "accepted" if 200 <= status < 300 else f"answered {status}"
+            return f"{rule}: {auth} not refused ({how})"
         if status in (401, 403):
             return f"{auth} refused with {status}"
     if expected is None or status not in expected.statuses:
@@ -118,14 +132,16 @@ def divergence_detail(step: Step) -> str:
             wanted = "/".join(str(s) for s in statuses) or "an answer"
         got = "no answer" if status == 0 else str(status)
         return f"{rule}: expected {wanted}, got {got}"
-    # the first problem (the judge lists the weightiest first): the others come and go
-    # with the inputs of the sequence
     return f"{rule}: {status}: {problem_shape(step.problems[0]) if step.problems else ''}"
 
 
-def divergence_fingerprint(step: Step) -> str:
+def divergence_fingerprints(step: Step) -> dict[str, str]:
+    """Each fingerprint of a divergent step, with its detail."""
     operation = operation_shape(step.exchange.operation)
-    return fingerprint(f"{MODEL_CHECK} | {operation} | {divergence_detail(step)}")
+    return {
+        fingerprint(f"{MODEL_CHECK} | {operation} | {detail}"): detail
+        for detail in divergence_details(step)
+    }
 
 
 @dataclass
@@ -159,15 +175,16 @@ class Session:
     def diverges(self, steps: list[Step]) -> bool:
         """Whether the divergence at the last of `steps` stops the sequence: only a new one
         (hypothesis then shrinks it), and while shrinking only the one being shrunk."""
-        fp = divergence_fingerprint(steps[-1])
-        if fp in self.known:
+        new = [fp for fp in divergence_fingerprints(steps[-1]) if fp not in self.known]
+        if not new:
             return False
         with self.lock:
-            if fp not in self.seen or len(steps) < len(self.seen[fp]):
-                self.seen[fp] = steps
+            for fp in new:
+                if fp not in self.seen or len(steps) < len(self.seen[fp]):
+                    self.seen[fp] = steps
             if self.target is None:
-                self.target, self.generated = fp, self.sequences
-        return fp == self.target
+                self.target, self.generated = new[0], self.sequences
+        return self.target in new
 
     def diverged(self, steps: list[Step]) -> Divergence:
         return Divergence(steps)
@@ -175,9 +192,9 @@ class Session:
     def no_answer(self, steps: list[Step]) -> None:
         """A request without an answer: recorded as found (replaying a hang to shrink it would
         wait out the timeout again and again); the run stops if a ping gets none either."""
-        fp = divergence_fingerprint(steps[-1])
-        if fp not in self.known:
-            self.hung.setdefault(fp, steps)
+        for fp in divergence_fingerprints(steps[-1]):
+            if fp not in self.known:
+                self.hung.setdefault(fp, steps)
         if not self.ctx.api.answers():
             self.stopped = True
             raise Stopped()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from contracts.checks import Finding
 from contracts.context import CheckContext, describe
-from contracts.model.machine import Step, divergence_detail
+from contracts.model.machine import Step, divergence_fingerprints
 from contracts.safety import curl
 
 __all__ = ["finding", "reproduction"]
@@ -17,7 +17,11 @@ _PLACEHOLDER = "CREDKIT_URL_PLACEHOLDER"
 def _expectation(step: Step) -> str:
     if step.expected is None:
         return "not judged (rate-limited)"
-    wanted = " or ".join(str(s) for s in sorted(step.expected.statuses))
+    statuses = sorted(step.expected.statuses)
+    if len(statuses) > 4:  # a wide expectation (a probe: "not a success")
+        wanted = f"any of {statuses[0]}-{statuses[-1]}"
+    else:
+        wanted = " or ".join(str(s) for s in statuses)
     return f"{wanted} ({step.expected.why})"
 
 
@@ -62,8 +66,13 @@ def reproduction(ctx: CheckContext, steps: list[Step]) -> str:
     return ctx.redactor("\n".join(lines))
 
 
-def finding(ctx: CheckContext, check: str, requirement: str, steps: list[Step]) -> Finding:
+def finding(
+    ctx: CheckContext, check: str, requirement: str, steps: list[Step], fp: str | None = None
+) -> Finding:
+    """The divergence at the last of `steps` as a finding; `fp` picks which of the step's
+    fingerprints it is reported as (the first by default)."""
     last = steps[-1]
+    details = divergence_fingerprints(last)
     earlier = len(steps) - 1
     answer = "no answer" if last.exchange.status == 0 else describe(last.exchange, ctx.redactor)
     observed = (
@@ -77,5 +86,5 @@ def finding(ctx: CheckContext, check: str, requirement: str, steps: list[Step]) 
         observed=ctx.redactor(observed),
         curl=reproduction(ctx, steps),
         status=last.exchange.status or None,
-        detail=divergence_detail(last),
+        detail=details.get(fp or "") or next(iter(details.values())),
     )

@@ -19,11 +19,12 @@ from mockserver.pytest_plugin import serving
 from tests.contracts.broken.regressions import PASSPHRASE, flowise
 from tests.contracts.conftest import KEYS
 
-__all__ = ["BASELINE", "CHECKS", "MAX_EXAMPLES", "record"]
+__all__ = ["BASELINE", "CHECKS", "MAX_EXAMPLES", "RECORD_EXAMPLES", "record"]
 
 BASELINE = Path(__file__).with_name("flowise-profile.baseline.yaml")
 CHECKS = ("model-conformance",)
-MAX_EXAMPLES = 3
+MAX_EXAMPLES = 3  # of the runs judged against it
+RECORD_EXAMPLES = 6  # of the runs it is recorded from: twice as deep
 SEEDS = tuple(range(1, 9))
 
 
@@ -31,7 +32,7 @@ def record(seeds: tuple[int, ...] = SEEDS, path: Path = BASELINE) -> int:
     found: list[Finding] = []
     for seed in seeds:
         with serving(flowise()) as url:
-            config = VerifyConfig(base_url=url, **KEYS, seed=seed, max_examples=MAX_EXAMPLES,
+            config = VerifyConfig(base_url=url, **KEYS, seed=seed, max_examples=RECORD_EXAMPLES,
                                   secret_key=PASSPHRASE, include_checks=CHECKS)  # fmt: skip
             result = run(config)
         if result.abort_reason:
