@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
@@ -22,16 +20,21 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from contracts.client import CREDENTIALS, Exchange, NoAnswer
-from contracts.context import CheckContext
-from contracts.model.contract import BODY_LIMIT, TypeInputs
-from contracts.model.equivalence import Judge, Timing
+from contracts.model.contract import BODY_LIMIT
+from contracts.model.divergence import (
+    MODEL_CHECK,
+    Divergence,
+    Step,
+    Stopped,
+    divergence_detail,
+    divergence_details,
+    divergence_fingerprints,
+)
+from contracts.model.equivalence import Timing
 from contracts.model.inputs import (
     AUTHS,
     JSON_TYPES,
     NOT_JSON_TYPES,
-    MaskedUrl,
-    Secret,
-    SecretUrl,
     auths,
     auths_for,
     create_data,
@@ -40,10 +43,10 @@ from contracts.model.inputs import (
     update_bodies,
 )
 from contracts.model.probes import SecurityRules
+from contracts.model.session import Session
 from contracts.model.state import Call, ContractModel, Expected
 from contracts.model.variants import VariantRules
-from contracts.outcomes import fingerprint, operation_shape, problem_shape
-from contracts.safety import absent_id, run_name
+from contracts.safety import absent_id
 
 __all__ = [
     "MODEL_CHECK",
@@ -57,165 +60,8 @@ __all__ = [
     "machine_for",
 ]
 
-MODEL_CHECK = "model-conformance"
 
 ROLE_OPS = ("list", "list", "read", "read", "update", "delete")  # reads weigh double
-
-
-@dataclass
-class Step:
-    """One request of a generated sequence, the model's expectation and what was wrong."""
-
-    rule: str
-    exchange: Exchange
-    expected: Expected | None  # None: not judged (a 429 that outlasted the retries, cleanup)
-    problems: list[str] = field(default_factory=list)
-    auth: str = "full"  # the Authorization variant sent (a name of `AUTHS`)
-
-
-class Divergence(Exception):
-    """The server's answer differs from the model's at the last of `steps`."""
-
-    def __init__(self, steps: list[Step]) -> None:
-        super().__init__("; ".join(steps[-1].problems))
-        self.steps = steps
-
-
-class Stopped(Exception):
-    """The server stopped answering: the sequence (and the run's exploration) ends."""
-
-
-# Authorization variants that stand or fall together: one fingerprint for the family.
-_AUTH_FAMILY = {
-    "full-lowercase-scheme": "a case variant of Bearer",
-    "full-uppercase-scheme": "a case variant of Bearer",
-    "full-mixedcase-scheme": "a case variant of Bearer",
-}
-
-
-def divergence_details(step: Step) -> list[str]:
-    """What a divergent step is, stable across runs: the contract rule the model applied, the
-    status it expected and the one observed — or, when the status is right, one detail per
-    problem (its shape: no ids, times or wording of the server's), so a new problem is seen
-    beside a known one in the same answer."""
-    expected = step.expected
-    if expected is None or step.exchange.status not in expected.statuses or not step.problems:
-        return [divergence_detail(step)]
-    rule = expected.rule or step.rule
-    shapes = sorted({problem_shape(p) for p in step.problems})
-    return [f"{rule}: {step.exchange.status}: {shape}" for shape in shapes]
-
-
-def divergence_detail(step: Step) -> str:
-    """The detail of a step whose status differs from the model's (else of its first
-    problem)."""
-    expected = step.expected
-    rule = (expected.rule if expected is not None else "") or step.rule
-    status = step.exchange.status
-    before_auth = rule in ("body-too-large", "no-route", "method-not-allowed")
-    if expected is not None and status not in expected.statuses and status and not before_auth:
-        # one cause, one fingerprint, whatever rule the sequence was at: a key (or header
-        # variant) let through, or a valid one refused
-        auth = _AUTH_FAMILY.get(step.auth, step.auth)
-        if rule in ("auth-required", "permission"):  # accepted, or refused for another reason
-            how = "accepted" if 200 <= status < 300 else f"answered {status}"
-            return f"{rule}: {auth} not refused ({how})"
-        if status in (401, 403):
-            return f"{auth} refused with {status}"
-    if expected is None or status not in expected.statuses:
-        statuses = sorted(expected.statuses) if expected is not None else []
-        if expected is not None and expected.or_forbidden and len(statuses) > 1:
-            statuses.remove(403)  # the same defect as with our own key
-        if len(statuses) > 4:
-            wanted = f"{statuses[0]}-{statuses[-1]}"
-        else:
-            wanted = "/".join(str(s) for s in statuses) or "an answer"
-        got = "no answer" if status == 0 else str(status)
-        return f"{rule}: expected {wanted}, got {got}"
-    return f"{rule}: {status}: {problem_shape(step.problems[0]) if step.problems else ''}"
-
-
-def divergence_fingerprints(step: Step) -> dict[str, str]:
-    """Each fingerprint of a divergent step, with its detail."""
-    operation = operation_shape(step.exchange.operation)
-    return {
-        fingerprint(f"{MODEL_CHECK} | {operation} | {detail}"): detail
-        for detail in divergence_details(step)
-    }
-
-
-@dataclass
-class Session:
-    """What lasts across the generated sequences of one run."""
-
-    ctx: CheckContext
-    types: dict[str, TypeInputs]
-    others: dict[str, list[str]]  # per type: its declared inputs that hold no secret
-    judge: Judge
-    counter: int = 0
-    sequences: int = 0
-    requests: int = 0
-    out_of_time: Callable[[], bool] = lambda: False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    # fingerprints not to stop on: reported already, or expected (a baseline): the sequence
-    # resynchronises and explores on
-    known: set[str] = field(default_factory=set)
-    target: str | None = None  # the divergence hypothesis is finding (and shrinking) now
-    generated: int = 0  # sequences generated before the target was first seen
-    seen: dict[str, list[Step]] = field(default_factory=dict)  # the shortest steps per new one
-    hung: dict[str, list[Step]] = field(default_factory=dict)  # requests without an answer
-    stopped: bool = False  # the server stopped answering: nothing more is sent
-
-    @property
-    def shortest(self) -> Divergence | None:
-        """The target's shortest steps (kept for a flaky failure: hypothesis cannot replay)."""
-        steps = self.seen.get(self.target or "")
-        return Divergence(steps) if steps else None
-
-    def diverges(self, steps: list[Step]) -> bool:
-        """Whether the divergence at the last of `steps` stops the sequence: only a new one
-        (hypothesis then shrinks it), and while shrinking only the one being shrunk."""
-        new = [fp for fp in divergence_fingerprints(steps[-1]) if fp not in self.known]
-        if not new:
-            return False
-        with self.lock:
-            for fp in new:
-                if fp not in self.seen or len(steps) < len(self.seen[fp]):
-                    self.seen[fp] = steps
-            if self.target is None:
-                self.target, self.generated = new[0], self.sequences
-        return self.target in new
-
-    def diverged(self, steps: list[Step]) -> Divergence:
-        return Divergence(steps)
-
-    def no_answer(self, steps: list[Step]) -> None:
-        """A request without an answer: recorded as found (replaying a hang to shrink it would
-        wait out the timeout again and again); the run stops if a ping gets none either."""
-        for fp in divergence_fingerprints(steps[-1]):
-            if fp not in self.known:
-                self.hung.setdefault(fp, steps)
-        if not self.ctx.api.answers():
-            self.stopped = True
-            raise Stopped()
-
-    def name(self, suffix: str) -> str:
-        with self.lock:
-            self.counter += 1
-            return run_name(self.ctx.run_id, f"m{self.counter}-") + suffix
-
-    def materialize(self, value: Any) -> Any:
-        """Placeholders made real: fresh secrets (registered for scanning and scrubbing)."""
-        if isinstance(value, Secret):
-            return self.ctx.new_secret()
-        if isinstance(value, SecretUrl):
-            url, _ = self.ctx.new_url()
-            return url if value.user else url.replace("credkit-user:", ":", 1)
-        if isinstance(value, MaskedUrl):
-            return value.text()
-        if isinstance(value, dict):
-            return {k: self.materialize(v) for k, v in value.items()}
-        return value
 
 
 def _broken(how: str, body: dict[str, Any]) -> tuple[bytes | None, str | None]:

@@ -31,13 +31,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
 from contracts.client import CREDENTIALS, Exchange, NoAnswer, path_id
+from contracts.model.divergence import Step
 from contracts.model.equivalence import Timing
 from contracts.model.inputs import create_data
 from contracts.model.state import Call, ContractModel, Expected
 from contracts.safety import absent_id
 
 if TYPE_CHECKING:
-    from contracts.model.machine import Session, Step
+    from contracts.model.session import Session
 
 __all__ = ["NOT_2XX", "SERVER_FIELDS", "SecurityRules", "path_variants"]
 
@@ -158,8 +159,6 @@ class SecurityRules:
         `rule_slug`, its operation as `shown`'s (the path another spelling stands for). A
         divergence goes to `diverged` (`touches`: the credential path it concerns); the step
         when the server agreed, None when it did not or was rate-limited."""
-        from contracts.model.machine import Step
-
         session, ctx = self.session, self.session.ctx
         model = model if model is not None else self.model
         raw = json.dumps(body, ensure_ascii=False).encode() if body is not None else None

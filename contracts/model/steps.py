@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from contracts.checks import Finding
 from contracts.context import CheckContext, describe
-from contracts.model.machine import Step, divergence_fingerprints
+from contracts.model.divergence import Step, divergence_fingerprints
 from contracts.safety import curl
 
 __all__ = ["finding", "reproduction"]

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
 from contracts.client import CREDENTIALS
+from contracts.model.divergence import Step
 from contracts.model.inputs import (
     JSON_TYPES,
     NOT_JSON_TYPES,
@@ -36,7 +37,7 @@ from contracts.model.state import Stored
 from contracts.safety import IdTracker, absent_id
 
 if TYPE_CHECKING:
-    from contracts.model.machine import Session, Step
+    from contracts.model.session import Session
     from contracts.model.state import ContractModel
 
 __all__ = ["MISADDRESSED", "REFUSALS", "SPELLINGS", "VariantRules", "spelled"]
