@@ -79,9 +79,12 @@ def divergence_detail(step: Step) -> str:
         # one cause, one fingerprint, whatever rule the sequence was at: a key (or header
         # variant) let through, or a valid one refused
         auth = _AUTH_FAMILY.get(step.auth, step.auth)
-        if rule in ("auth-required", "permission"):  # accepted, or refused for another reason
-            how = "accepted" if 200 <= status < 300 else f"answered {status}"
-            return f"{rule}: {auth} not refused ({how})"
+        if rule in ("auth-required", "permission"):
+            if 200 <= status < 300:  # let in: which key (or header variant) matters
+                return f"{rule}: {auth} not refused (accepted)"
+            # refused for another reason first (a body checked before the key): one cause,
+            # whatever the key
+            return f"{rule}: not refused first (answered {status})"
         if status in (401, 403):
             return f"{auth} refused with {status}"
     if expected is None or status not in expected.statuses:

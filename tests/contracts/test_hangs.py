@@ -28,7 +28,7 @@ def _dies_after_a_rename() -> Any:
         if scope["method"] == "PUT" and scope["path"].startswith("/api/v1/credentials/"):
             dead.set()
         if dead.is_set():
-            await asyncio.sleep(3)  # past the run's --timeout: the client has given up
+            await asyncio.sleep(6)  # past the run's --timeout: the client has given up
             return
         await app(scope, receive, send)
 
@@ -66,7 +66,7 @@ def test_a_server_that_goes_away_ends_the_run_with_a_finding(
 ) -> None:
     checks = ("update-partial-merge", "update-name-only-keeps-data", "get-redacts-secrets")
     with serving(_dies_after_a_rename()) as url:
-        result = run(make_config(url, include_checks=checks, timeout=1))
+        result = run(make_config(url, include_checks=checks, timeout=2))
     assert result.exit_code == 1 and result.abort_reason is None
     failed = [o for o in result.outcomes if o.status == "failed"]
     assert len(failed) == 1
