@@ -74,6 +74,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Allow file of accepted deviations.",
     )
     group.addoption(
+        "--credkit-baseline",
+        dest="credkit_baseline",
+        default=None,
+        help="Baseline file (credkit verify --baseline-write): fail only on findings not in it.",
+    )
+    group.addoption(
         "--credkit-html",
         dest="credkit_html",
         default=None,
@@ -122,11 +128,14 @@ class CredkitRun:
             from pathlib import Path
 
             from contracts.allow import load_allow
+            from contracts.baseline import load_baseline
             from contracts.runner import run
 
             allow_path = self.config.getoption("credkit_allow")
             allow = load_allow(Path(allow_path)) if allow_path else None
-            self.result = run(self.verify, allow=allow)
+            baseline_path = self.config.getoption("credkit_baseline")
+            baseline = load_baseline(Path(baseline_path)) if baseline_path else None
+            self.result = run(self.verify, allow=allow, baseline=baseline)
             xmlpath = getattr(self.config.option, "xmlpath", None)
             if self.result.bodies and xmlpath:  # beside the JUnit report, as verify does
                 from contracts.report import write_bodies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -207,3 +208,25 @@ def test_credkit_html_path_is_checked_before_the_run(
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "--credkit-html missing/report.html: the directory" in result.stderr.str()
+
+
+def test_a_baseline_turns_known_findings_into_passes(
+    pytester: pytest.Pytester, keys_in_env: None, tmp_path: Path
+) -> None:
+    from contracts.baseline import write_baseline
+    from contracts.config import VerifyConfig
+    from contracts.runner import run
+
+    path = tmp_path / "baseline.yaml"
+    args = ["-p", "no:cacheprovider", "--credkit-check", "update-partial-merge",
+            "--credkit-max-examples", "2"]  # fmt: skip
+    with serving(put_replaces()) as url:
+        failing = pytester.runpytest(*args, "--credkit-base-url", url)
+        assert failing.ret == 1
+        found = run(VerifyConfig(base_url=url, api_key=KEYS["api_key"], max_examples=2,
+                                 include_checks=("update-partial-merge",)))  # fmt: skip
+        write_baseline([f for o in found.outcomes for f in o.findings], path, url)
+        known = pytester.runpytest(
+            *args, "--credkit-base-url", url, "--credkit-baseline", str(path)
+        )
+    assert known.ret == 0, known.stdout.str()
