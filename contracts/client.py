@@ -237,17 +237,17 @@ class Api:
         extra = {k: v for k, v in (headers or {}).items() if k.lower() != "content-type"}
         if key is not None:  # a made-up key (never a real one): show it as sent
             extra["Authorization"] = send_headers["Authorization"]
-        try:
-            response = self._send(method, path, content, send_headers)
-        except NoAnswer as exc:
-            exc.exchange = Exchange(
+
+        def exchange_of(status: int, headers: httpx.Headers, raw: bytes, body: Any) -> Exchange:
+            return Exchange(
                 method=method,
                 path=path,
                 url=self.url(path),
                 role=role if key is None else None,
-                status=0,
-                headers=httpx.Headers(),
-                content=b"",
+                status=status,
+                headers=headers,
+                content=raw,
+                body=body,
                 request_body=request_body,
                 request_raw=None if request_body is not None else content,
                 content_type=content_type,
@@ -256,28 +256,17 @@ class Api:
                 insecure=self.config.insecure,
                 made=made,
             )
+
+        try:
+            response = self._send(method, path, content, send_headers)
+        except NoAnswer as exc:  # the request as sent, status 0: a finding, not an abort
+            exc.exchange = exchange_of(0, httpx.Headers(), b"", None)
             raise
         try:
             body: Any = response.json()
         except ValueError:
             body = None
-        exchange = Exchange(
-            method=method,
-            path=path,
-            url=self.url(path),
-            role=role if key is None else None,
-            status=response.status_code,
-            headers=response.headers,
-            content=response.content,
-            body=body,
-            request_body=request_body,
-            request_raw=None if request_body is not None else content,
-            content_type=content_type,
-            scheme=scheme,
-            extra_headers=extra,
-            insecure=self.config.insecure,
-            made=made,
-        )
+        exchange = exchange_of(response.status_code, response.headers, response.content, body)
         if (
             method == "POST"
             and path == CREDENTIALS

@@ -24,6 +24,11 @@ from tests.contracts.flowise_baseline import BASELINE, CHECKS, MAX_EXAMPLES
 SEED = 1001  # not one the baseline was recorded with
 
 
+@pytest.fixture(autouse=True)
+def _short_shrinking(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("contracts.model.check.SHRINK_SECONDS", 5)
+
+
 def _run(app: object, make_config: Callable[..., VerifyConfig]) -> RunResult:
     with serving(app) as url:
         config = make_config(url, include_checks=CHECKS, max_examples=MAX_EXAMPLES, seed=SEED,

@@ -341,6 +341,7 @@ def test_fuzz_schemathesis_rounds_stop_at_the_deadline(monkeypatch: pytest.Monke
         api=types.SimpleNamespace(observers=[lambda exchange: None]),
         check_name="",
         redactor=str,
+        gone=False,
     )
     spent_before = runner_module.Outcome(get_check("model-conformance"), "passed", seconds=9.0)
     outcomes = [spent_before]
