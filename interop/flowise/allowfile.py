@@ -26,6 +26,22 @@ TARGET = REPO / "contracts/allow/flowise-3.1.yaml"
 _UNVALIDATED = "No request validation: bodies breaking the schema are stored or fail in SQLite"
 # (pattern on a finding's signature, reason) — the first that matches; from the behaviour doc
 REASONS: list[tuple[str, str]] = [
+    (r"not refused first",
+     "Express parses the body (and looks the id up) before the key: a malformed body is 400 and "
+     "an unknown id 500 whatever the key."),
+    (r"listed N times",
+     "A repeated credentialName filter is matched per value: the same credential is listed "
+     "once per repetition."),
+    (r"name is a non-empty string|name is …",
+     "No validation of name: a number, \"\" or a name another request sent is stored and "
+     "answered as is (duplicate JSON keys: the parser keeps the first)."),
+    (r"body-too-large",
+     "The body limit is 50 MB, not 1 MiB; a body over the contract's limit fails later (500)."),
+    (r"create: expected 200, got 500",
+     "Some valid creates fail in SQLite with 500 (a NOT NULL or UNIQUE constraint)."),
+    (r"no-secret-in-responses \| POST",
+     "No validation of name: a create whose name is an object holding a secret (the contract "
+     "refuses it with 400) is stored and the name echoed back, secret and all."),
     (r"raw-key not refused|auth-required \|",
      "The key is the Authorization header split on 'Bearer ', last part: a raw key without a "
      "scheme is accepted on every route."),
