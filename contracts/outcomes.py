@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 __all__ = [
     "Abort",
@@ -17,6 +19,7 @@ __all__ = [
     "fingerprint",
     "operation_shape",
     "problem_shape",
+    "route_shape",
 ]
 
 # Where an observation stops describing the problem and starts quoting the answer.
@@ -44,6 +47,16 @@ def problem_shape(text: str) -> str:
     text = _BRACKETED.sub("[…]", text)
     text = _VARIABLE.sub(_variable, text)
     return " ".join(text.split())[:120].rstrip(" :;,")
+
+
+def route_shape(operation: str) -> str:
+    """`operation_shape` of the route a path spelling stands for (`/API/V1//credentials;`,
+    `/api/v1/%2e/credentials/x` → `/api/v1/credentials/{id}`): what a check that judges every
+    exchange (the passive ones) reports a finding under, one per route, not per spelling."""
+    method, _, path = operation.partition(" ")
+    path = unquote(path.split("?", 1)[0]).lower().replace(";", "")
+    path = posixpath.normpath(re.sub(r"/+", "/", path)) if path.startswith("/") else path
+    return operation_shape(f"{method} {path}")
 
 
 def operation_shape(operation: str) -> str:
@@ -87,7 +100,8 @@ class Finding:
         if detail is None:
             got = "no status" if self.status is None else f"got {self.status}"
             detail = f"{got}: {problem_shape(self.observed)}"
-        return f"{self.check} | {operation_shape(self.operation)} | {detail}"
+        route = operation_shape if self.detail is not None else route_shape
+        return f"{self.check} | {route(self.operation)} | {detail}"
 
     @property
     def fingerprint(self) -> str:

@@ -18,9 +18,12 @@ from pathlib import Path
 
 import yaml
 
+from contracts.outcomes import Finding, fingerprint, route_shape
+
 __all__ = ["REASONS", "main", "reason_for", "write"]
 
 REPO = Path(__file__).resolve().parents[2]
+MODEL = "model-conformance"
 TARGET = REPO / "contracts/allow/flowise-3.1.yaml"
 
 _UNVALIDATED = "No request validation: bodies breaking the schema are stored or fail in SQLite"
@@ -91,6 +94,16 @@ def reason_for(signature: str) -> str | None:
     return None
 
 
+def _again(signature: str) -> dict[str, str]:
+    """A report's signature as this credkit computes it (so reports of an older run count)."""
+    check, operation, detail = signature.split(" | ", 2)
+    if check != MODEL:  # the detail is derived from `observed`: keep the recorded one
+        again = f"{check} | {route_shape(operation)} | {detail}"
+        return {fingerprint(again): again}
+    finding = Finding(check, operation, "", "", detail=detail)
+    return {finding.fingerprint: finding.signature}
+
+
 def write(reports: list[Path], target: Path = TARGET) -> list[str]:
     """Write the allow file from `reports`; the signatures only the fallback reason covers."""
     found: dict[str, str] = {}
@@ -98,16 +111,16 @@ def write(reports: list[Path], target: Path = TARGET) -> list[str]:
         data = json.loads(report.read_text(encoding="utf-8"))
         for check in data["checks"]:
             for finding in check["findings"]:
-                found[finding["fingerprint"]] = finding["signature"]
+                found.update(_again(finding["signature"]))
         for finding in data.get("setupFindings", []):
-            found[finding["fingerprint"]] = finding["signature"]
+            found.update(_again(finding["signature"]))
     unexplained = []
     entries = []
-    for fingerprint, signature in sorted(found.items(), key=lambda item: item[1]):
+    for fp, signature in sorted(found.items(), key=lambda item: item[1]):
         reason = reason_for(signature)
         if reason is None:
             unexplained.append(signature)
-        entries.append({"fingerprint": fingerprint, "finding": signature,
+        entries.append({"fingerprint": fp, "finding": signature,
                         "reason": reason or FALLBACK})  # fmt: skip
     header = (
         "# Known departures of stock Flowise 3.1.4 (npm, SQLite) from credkit's contract, one\n"

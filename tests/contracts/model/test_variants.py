@@ -71,6 +71,7 @@ RARE = {
     "create-upserts-by-name": 6,
     "filter-trimmed": 8,
     "filter-any-case": 8,
+    "ids-not-percent-decoded": 8,
 }
 
 
