@@ -4,9 +4,10 @@ departure it is (flowise-3.1-behaviour.md) as its reason.
 
     python -m interop.flowise.allowfile reports/verify.json [more.json ...]
 
-Several reports (runs with other seeds) are merged, so the departures a single run meets only
-now and then are in the file too. A finding no reason below matches gets the fallback reason
-and is printed: read it, and add a reason here if it is a departure, or report it if not.
+Several reports (runs with other seeds) are merged, and so are the entries the file already
+has, so the departures a single run meets only now and then are in the file too. A finding
+no reason below matches gets the fallback reason and is printed: read it, and add a reason
+here if it is a departure, or report it if not.
 """
 
 from __future__ import annotations
@@ -107,6 +108,10 @@ def _again(signature: str) -> dict[str, str]:
 def write(reports: list[Path], target: Path = TARGET) -> list[str]:
     """Write the allow file from `reports`; the signatures only the fallback reason covers."""
     found: dict[str, str] = {}
+    if target.exists():  # what earlier runs found stays: a departure is not fixed by chance
+        for entry in yaml.safe_load(target.read_text(encoding="utf-8")).get("allow") or []:
+            if entry.get("fingerprint") and entry.get("finding"):
+                found[entry["fingerprint"]] = entry["finding"]
     for report in reports:
         data = json.loads(report.read_text(encoding="utf-8"))
         for check in data["checks"]:
