@@ -10,7 +10,6 @@ exploring the whole budget); the runs here use another seed than any it was reco
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
