@@ -125,8 +125,7 @@ def _entry(raw: Any, where: str) -> AllowEntry:
     operation = raw.get("operation")
     if operation is not None and " /" not in operation:
         raise ConfigError(
-            f"{where}: `operation` {operation!r} must look like "
-            '"PUT /api/v1/credentials/{id}".'
+            f'{where}: `operation` {operation!r} must look like "PUT /api/v1/credentials/{{id}}".'
         )
     return AllowEntry(
         reason=raw["reason"].strip(),

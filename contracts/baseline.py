@@ -87,8 +87,7 @@ def load_baseline(path: Path) -> Baseline:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(
-            f"--baseline {path}: cannot read it ({exc.strerror}); record one with "
-            "--baseline-write."
+            f"--baseline {path}: cannot read it ({exc.strerror}); record one with --baseline-write."
         ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"--baseline {path}: not valid YAML ({exc}).") from exc

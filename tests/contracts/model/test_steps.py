@@ -20,9 +20,7 @@ def test_reproduction_is_numbered_steps(
     monkeypatch.setattr("contracts.model.check.SHRINK_SECONDS", 5)
     with serving(delete_again_200()) as url:
         result = run(
-            make_config(
-                url, include_checks=("model-conformance",), max_examples=10, max_failures=1
-            )
+            make_config(url, include_checks=("model-conformance",), max_examples=10, max_failures=1)
         )
     (finding,) = result.outcomes[0].findings
     steps = (finding.curl or "").split("\n")
