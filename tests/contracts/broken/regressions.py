@@ -16,6 +16,7 @@ from credkit_core.catalog import MARKER
 from credkit_core.resources import DEV_KEYS
 from mockserver.app import create_app
 from mockserver.config import Config
+from tests.contracts.broken.apps import read_body
 
 __all__ = ["PASSPHRASE", "REGRESSIONS", "flowise"]
 
@@ -48,12 +49,7 @@ class Around:
         if scope["type"] != "http" or not scope["path"].startswith(COLLECTION):
             await self.app(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         if self.on_request is not None:
             scope, body = self.on_request(dict(scope), body)
         answer: dict[str, Any] = {"status": 500, "headers": {}, "body": b""}
