@@ -121,6 +121,7 @@ def _main(mode: str, opts: dict[str, Any]) -> int:
         max_examples=opts["max_examples"],
         seed=opts["seed"],
         rate_limit=opts["rate_limit"],
+        concurrency=opts["concurrency"],
         timeout=opts["timeout"],
         headers=tuple(parse_header(h) for h in opts["headers"]),
         ca_cert=opts["ca_cert"],
@@ -230,7 +231,19 @@ def _scrub(text: str, opts: dict[str, Any]) -> str:
 
 
 @click.command(cls=OneLineErrors, epilog=EXIT_CODES)
-@run_options("verify", max_examples=10)
+@run_options(
+    "verify",
+    max_examples=10,
+    extra=(
+        (
+            "--duration",
+            {
+                "help": "Bound the run by time (e.g. 60s, 5m): the generated exploration "
+                "and schemathesis stop early, with what they found so far.",
+            },
+        ),
+    ),
+)
 def verify(**opts: Any) -> None:
     """Check a server against the credentials contract.
 

@@ -18,7 +18,7 @@ REQ_CONCURRENT = (
 
 @check("concurrent-updates-kept", group="concurrency", requirement=REQ_CONCURRENT)
 def concurrent_updates(ctx: CheckContext) -> None:
-    n = ctx.config.concurrency
+    n = ctx.config.racers
     created = ctx.create(pick_type(ctx.catalog, "password"), {"base": "kept"})
     barrier = threading.Barrier(n)
 

@@ -17,6 +17,7 @@ __all__ = [
     "ALL_PHASES",
     "ENV_VARS",
     "KEY_ROLES",
+    "MAX_CONCURRENCY",
     "VerifyConfig",
     "mask_userinfo",
     "parse_header",
@@ -26,6 +27,7 @@ __all__ = [
 
 # The schemathesis phases a run may use, in the order they run.
 ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+MAX_CONCURRENCY = 32
 # Which key each role uses, and the shell variable a reproduction names instead of the key.
 KEY_ROLES = {
     "full": "API_KEY",
@@ -190,7 +192,10 @@ class VerifyConfig:
     exclude_checks: tuple[str, ...] = ()
     phases: tuple[str, ...] = ALL_PHASES
     duration: float | None = None
-    concurrency: int = 10
+    # generated sequences (and schemathesis workers) running at once; the rate limit is
+    # shared by all of them
+    concurrency: int = 4
+    racers: int = 10  # concurrent updates of one credential in `concurrent-updates-kept`
     spec_path: Path | None = None
     fail_on_skip: bool = False
     # the generated exploration stops after this many distinct divergences (None: explores
@@ -214,8 +219,12 @@ class VerifyConfig:
                 _check_sendable(_where(name), key)
         for header, value in self.headers:
             _check_sendable(f"--header {header}", value)
-        if self.concurrency < 2:
-            raise ConfigError(f"concurrency {self.concurrency} must be at least 2.")
+        if not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise ConfigError(
+                f"--concurrency {self.concurrency} must be from 1 to {MAX_CONCURRENCY}."
+            )
+        if self.racers < 2:
+            raise ConfigError(f"racers {self.racers} must be at least 2.")
         unknown = set(self.phases) - set(ALL_PHASES)
         if unknown:
             raise ConfigError(

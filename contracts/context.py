@@ -7,6 +7,7 @@ scanning and scrubbing), reads and updates, and turns unexpected answers into `F
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,7 @@ class CheckContext:
     expected: frozenset[str] = frozenset()
     exploration: dict[str, int] = field(default_factory=dict)  # the model's, for the report
     schema_findings: int = 0  # distinct schemathesis findings so far (for progress)
+    started: float = field(default_factory=time.monotonic)  # when the run began
     # the check's latest PUT and GET by id (reset for each check): a finding about what a read
     # shows after an update reproduces both (`update_then_read`)
     last_update: Exchange | None = None
@@ -82,7 +84,8 @@ class CheckContext:
 
     def new_secret(self, what: str = "secret", *, scanned: bool = True) -> str:
         """A unique secret value, registered for scrubbing and (unless `scanned` is False, for a
-        check that scans for it itself) for the passive `no-secret-in-responses` scan."""
+        check that scans for it itself) for the passive `no-secret-in-responses` scan. (The
+        scan finds values of this shape only: `contracts.secrets._SECRET_SHAPE`.)"""
         value = f"credkit-secret-{uuid.uuid4().hex}"
         if scanned:
             self.secrets.add(value)

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from contracts.config import ENV_VARS
+from contracts.config import ENV_VARS, MAX_CONCURRENCY
 from credkit_core.envvars import parse_list
 
 __all__ = ["EXIT_CODES", "NO_ENVVAR", "env_var", "run_options"]
@@ -84,6 +84,16 @@ def _specs(max_examples: int) -> list[tuple[str, dict[str, Any]]]:
             {
                 "help": "At most this many requests: a whole number per s, m, h or d (e.g. "
                 "10/s, 90/m), handed to schemathesis as given.",
+            },
+        ),
+        (
+            "--concurrency",
+            {
+                "type": click.IntRange(1, MAX_CONCURRENCY),
+                "default": 4,
+                "show_default": True,
+                "help": "Generated sequences (and schemathesis workers) in flight at once; "
+                "--rate-limit bounds them all together.",
             },
         ),
         (

@@ -25,9 +25,16 @@ from contracts.schema_checks import SCHEMA_CHECKS
 from contracts.schema_findings import collect, network_finding, to_exchange
 from contracts.schema_lifecycle import LIFECYCLE_CHECKS, judge_lifecycle
 from contracts.schema_retry import retrying_429
+from contracts.threads import serial_ast
 from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 
-__all__ = ["EXPECTED_REJECTIONS", "TargetPool", "run_schemathesis", "schemathesis_config"]
+__all__ = [
+    "EXPECTED_REJECTIONS",
+    "Deletions",
+    "TargetPool",
+    "run_schemathesis",
+    "schemathesis_config",
+]
 
 # negative_data_rejection: schemathesis counts only 400/401/403/404/405/406/409/422 as a rejection
 # by default; the contract answers a missing body with 412, a non-JSON body with 415 and an
@@ -58,7 +65,7 @@ def schemathesis_config(
         "headers": headers,
         "tls-verify": config.verify_tls,
         "request-timeout": config.timeout,
-        "workers": 1,
+        "workers": config.concurrency,
         "continue-on-failure": True,
         "cache": {"enabled": False},
         "generation": {"max-examples": config.max_examples, "mode": "all", "database": "none"},
@@ -91,13 +98,16 @@ class TargetPool:
         self.creates = 0
         self.ctype = pick_type(ctx.catalog, "password")
         self.secret_input = input_of(self.ctype, "password")
+        self.lock = threading.Lock()  # schemathesis' workers share the pool
 
     def _create(self) -> str | None:
-        if self.creates >= self.max_creates:
-            return None
-        self.creates += 1
+        with self.lock:
+            if self.creates >= self.max_creates:
+                return None
+            self.creates += 1
+            number = self.creates
         body = {
-            "name": run_name(self.ctx.run_id, f"target-{self.creates}"),
+            "name": run_name(self.ctx.run_id, f"target-{number}"),
             "credentialName": self.ctype.name,
             # a secret in every target: whatever schemathesis reads back is scanned for it
             "plainDataObj": {"k": "v", self.secret_input: self.ctx.new_secret()},
@@ -108,7 +118,8 @@ class TargetPool:
             and isinstance(exchange.body, dict)
             and isinstance(exchange.body.get("id"), str)
         ):
-            self.targets.append(exchange.body["id"])
+            with self.lock:
+                self.targets.append(exchange.body["id"])
             return str(exchange.body["id"])
         return None
 
@@ -117,11 +128,46 @@ class TargetPool:
         tracker = self.ctx.tracker
         if tracker.chance(0.25):
             return absent_id()
-        alive = [t for t in self.targets if t in tracker.alive()]
+        with self.lock:
+            targets = list(self.targets)
+        live = set(tracker.alive())
+        alive = [t for t in targets if t in live]
         if not alive:
             created = self._create()
             return created or absent_id()
         return tracker.pick(alive)
+
+
+class Deletions:
+    """Which credentials a DELETE was sent for while a request was in flight, so that with
+    several schemathesis workers a request racing a DELETE of its credential (it may see the
+    credential or not) is not judged by the lifecycle checks. `before`/`after` run in the
+    worker thread that sends the request."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._epoch: dict[str, int] = {}  # id -> DELETEs of it begun or answered so far
+        self._mine = threading.local()
+
+    def before(self, method: str, credential_id: str) -> None:
+        with self.lock:
+            if method == "DELETE":
+                self._epoch[credential_id] = self._epoch.get(credential_id, 0) + 1
+            self._mine.epoch = self._epoch.get(credential_id, 0)
+
+    def after(self, method: str, credential_id: str) -> None:
+        if method == "DELETE":
+            with self.lock:
+                self._epoch[credential_id] = self._epoch.get(credential_id, 0) + 1
+
+    def settled(self, method: str, credential_id: str) -> bool:
+        """Whether no other DELETE of `credential_id` began or ended while this request (the
+        thread's last `before`) was in flight."""
+        with self.lock:
+            now = self._epoch.get(credential_id, 0)
+        begun = getattr(self._mine, "epoch", None)
+        own = 1 if method == "DELETE" else 0  # its own DELETE's answer is not yet counted
+        return begun is not None and now == begun and (begun - own) % 2 == 0
 
 
 _HYPOTHESIS_HOME: list[str] = []  # one private directory per process, removed at exit
@@ -180,6 +226,7 @@ def run_schemathesis(
     counter = iter(range(1, 10**9))
     enabled = set(checks)
     findings: dict[tuple[str, str, str], Finding] = {}
+    deletions = Deletions()
 
     def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         if "{id}" in case.operation.path:
@@ -188,6 +235,7 @@ def run_schemathesis(
                 isinstance(current, str) and (ctx.tracker.owns(current) or is_absent_id(current))
             ):
                 case.path_parameters = {**(case.path_parameters or {}), "id": pool.pick()}
+            deletions.before(case.method, str(case.path_parameters["id"]))
         body = case.body
         if (
             case.method in ("POST", "PUT")
@@ -200,7 +248,11 @@ def run_schemathesis(
             case.body = _with_secret(ctx, case.body)
 
     def after_call(context: Any, case: Any, response: Any) -> None:
-        judge_lifecycle(ctx, case, response.status_code, enabled, findings)
+        if "{id}" not in case.operation.path or deletions.settled(
+            case.method, str((case.path_parameters or {}).get("id"))
+        ):
+            with deletions.lock:
+                judge_lifecycle(ctx, case, response.status_code, enabled, findings)
         made = ctx.tracker.made(str((case.path_parameters or {}).get("id")))
         exchange = to_exchange(case, response, ctx.config.base_url, made=made)
         if (
@@ -213,9 +265,11 @@ def run_schemathesis(
             ctx.tracker.add(exchange.body["id"], body=exchange.request_body)
         if case.method == "DELETE" and response.status_code == 200:
             ctx.tracker.deleted(str((case.path_parameters or {}).get("id")))
+        if "{id}" in case.operation.path:
+            deletions.after(case.method, str((case.path_parameters or {}).get("id")))
         observe(exchange)
 
-    with _RUN_LOCK, _private_hypothesis_home(), retrying_429():
+    with _RUN_LOCK, _private_hypothesis_home(), retrying_429(), serial_ast():
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(after_call, "after_call")
         try:

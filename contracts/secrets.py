@@ -46,8 +46,20 @@ def _decoded_runs(content: bytes) -> list[bytes]:
     return out
 
 
+# What every secret the suite writes looks like (`CheckContext.new_secret` / `new_url`): an
+# answer is searched once for anything of that shape, and what is found looked up among the
+# secrets written, instead of searching it once per secret (a run writes thousands). The
+# lookahead finds overlapping candidates too.
+_SECRET_SHAPE = re.compile(rb"(?=(credkit-secret-[0-9a-f]{32}|Pw[0-9a-f]{32}))")
+
+
+def _shaped(blobs: list[bytes]) -> set[str]:
+    return {m.group(1).decode() for blob in blobs for m in _SECRET_SHAPE.finditer(blob)}
+
+
 def find_leaks(exchange: Exchange, secrets: set[str]) -> list[str]:
-    """Where each of `secrets` shows in `exchange`'s answer (never the secret itself)."""
+    """Where each of `secrets` (values of `_SECRET_SHAPE`, as the suite writes them) shows in
+    `exchange`'s answer (never the secret itself)."""
     if not secrets:
         return []
     problems = []
@@ -57,15 +69,18 @@ def find_leaks(exchange: Exchange, secrets: set[str]) -> list[str]:
     header_views = [header_text, unquote_to_bytes(header_text)]
     header_views += _decoded_runs(header_text) + _decoded_runs(header_text.translate(_URLSAFE))
     decoded = _decoded_runs(exchange.content)
-    for secret in secrets:
-        needle = secret.encode()
-        if needle in exchange.content:
+    views = ([exchange.content], header_views, decoded)
+    candidates = [_shaped(view) for view in views]
+    suspects = {c for c in candidates[0] | candidates[1] | candidates[2] if c in secrets}
+    for secret in sorted(suspects):
+        found = [secret in shaped for shaped in candidates]
+        if found[0]:
             problems.append(
                 f"a secret the suite wrote appears in clear in the body ({len(secret)} chars)"
             )
-        elif any(needle in view for view in header_views):
+        elif found[1]:
             problems.append("a secret the suite wrote appears in a response header")
-        elif any(needle in blob for blob in decoded):
+        elif found[2]:
             problems.append(
                 "a secret the suite wrote appears base64-decoded in the body "
                 "(e.g. in encryptedData)"

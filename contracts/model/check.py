@@ -8,7 +8,10 @@ reported once, as numbered curl steps, with a fingerprint; the exploration goes 
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.checks import Finding, check
@@ -18,6 +21,7 @@ from contracts.model.equivalence import Judge
 from contracts.model.machine import MODEL_CHECK, Divergence, Session, Stopped, machine_for
 from contracts.model.steps import finding
 from contracts.outcomes import ServerGone
+from contracts.threads import serial_ast
 
 __all__ = ["MODEL_CHECK", "REQ_MODEL", "model_conformance", "pick_types", "run_model"]
 
@@ -30,6 +34,7 @@ STEPS = 15
 SHRINK_SECONDS = 30
 SHRINK_BUDGET = 4  # shrinking in all: at most this many times SHRINK_SECONDS
 MAX_DISTINCT = 400  # distinct divergences reported by one run at most
+VERIFY_SHARE = 0.6  # of a `verify --duration`, what the exploration may take (from the start)
 
 
 def pick_types(ctx: CheckContext) -> tuple[dict[str, TypeInputs], dict[str, list[str]]]:
@@ -84,35 +89,84 @@ def _options(examples: int, steps: int, shrink: bool) -> Any:
     )
 
 
-def _round(session: Session, examples: int, steps: int, seed: int | None, shrink: float) -> Any:
-    """One hypothesis run of at most `examples` sequences: the divergence it found and shrank
-    (or a Stopped), None when every sequence agreed with the model (known divergences aside)."""
+def _round(session: Session, examples: int, steps: int, seed: int | None, shrink: bool) -> Any:
+    """One hypothesis run (in this lane) of at most `examples` sequences: the divergence it
+    found and shrank (or a Stopped), None when every sequence agreed with the model (known
+    divergences and other lanes' targets aside)."""
     from hypothesis import seed as with_seed
-    from hypothesis.internal.conjecture import engine
     from hypothesis.stateful import get_state_machine_test
 
-    from contracts.schema import _private_hypothesis_home
-
-    options = _options(examples, steps, shrink > 0)
+    options = _options(examples, steps, shrink)
     test: Any = get_state_machine_test(machine_for(session), settings=options)
     if seed is not None:
         test = with_seed(seed)(test)
-    previous = engine.MAX_SHRINKING_SECONDS
-    engine.MAX_SHRINKING_SECONDS = max(1, round(shrink))
-    session.target = None
     try:
-        with _private_hypothesis_home():
-            test()
+        test()
     except Exception as exc:
         found = _divergence(exc)
         if found is None and type(exc).__name__.startswith("Flaky"):
             found = session.shortest  # a race: the same steps do not always diverge
+        if found is None and (session.enough or session.stopped or session.out_of_time()):
+            return Stopped()  # stopped mid-shrink: replays no longer draw what they drew
         if found is None:
             raise
         return found
-    finally:
-        engine.MAX_SHRINKING_SECONDS = previous
     return None
+
+
+@dataclass
+class _Exploration:
+    """The run's shared budget and results, drawn on by every lane."""
+
+    ctx: CheckContext
+    session: Session
+    most: int
+    shrink_seconds: float
+    shrink_left: float
+    findings: list[Finding] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def done(self) -> bool:
+        return len(self.findings) >= self.most or self.session.stopped or self.session.out_of_time()
+
+    def shrinks(self) -> bool:
+        """Whether the next round may shrink what it finds (the shrink budget is shared)."""
+        return self.shrink_left > 0
+
+    def report(self, found: Divergence, fp: str) -> None:
+        with self.lock:
+            self.shrink_left = max(0.0, self.shrink_left - self.shrink_seconds)
+            if len(self.findings) < self.most:
+                self.findings.append(finding(self.ctx, MODEL_CHECK, REQ_MODEL, found.steps, fp))
+            self.session.enough = len(self.findings) >= self.most
+
+    def lane(self, examples: int, steps: int, seed: int | None) -> None:
+        """One lane: rounds of fresh sequences until its share of the budget is spent; each
+        round that finds a new divergence reports it and the next goes on with what is left."""
+        session = self.session
+        left, round_ = examples, 0
+        while left > 0 and not self.done():
+            started = session.lane_sequences
+            session.start_round()
+            found: Any = None
+            try:
+                found = _round(session, left, steps, _seed(seed, round_), self.shrinks())
+            finally:
+                fp = session.target
+                reported = isinstance(found, Divergence) and fp is not None
+                session.end_round(reported)
+            round_ += 1
+            if not reported:
+                return
+            assert fp is not None
+            self.report(found, fp)
+            # the budget is of sequences run to their end: the one that found this divergence
+            # stopped at it, and is not counted
+            left -= max(0, session.generated - started - 1)
+
+
+def _seed(seed: int | None, round_: int) -> int | None:
+    return None if seed is None else seed + round_
 
 
 def run_model(
@@ -126,39 +180,55 @@ def run_model(
 ) -> list[Finding]:
     """Run `examples` generated sequences; every distinct divergence, each once, shrunk.
 
-    A divergence found is shrunk and reported, then the exploration goes on in a fresh round
-    with the budget left, the divergences reported (and `ctx.expected`) resynchronising the
-    model instead of stopping a sequence. A divergence seen while shrinking another is found
-    again in a later round (and shrunk then), or reported as first seen. Shrinking gets
-    `shrink_seconds` per divergence (default `SHRINK_SECONDS`), at most `SHRINK_BUDGET` x that
-    in all; divergences found after that are reported as first seen, unshrunk."""
+    The sequences run in `--concurrency` lanes at once (the budget shared out between them;
+    lane i draws from seed + i x 7919). A divergence found is shrunk and reported, then the
+    lane goes on in a fresh round with the budget left, the divergences reported (and
+    `ctx.expected`) resynchronising the model instead of stopping a sequence. A divergence
+    seen while shrinking another is found again in a later round (and shrunk then), or
+    reported as first seen. Shrinking gets `shrink_seconds` per divergence (default
+    `SHRINK_SECONDS`), at most `SHRINK_BUDGET` x that in all; divergences found after that are
+    reported as first seen, unshrunk."""
+    from hypothesis.internal.conjecture import engine
+
+    from contracts.schema import _private_hypothesis_home
+
     if shrink_seconds is None:
         shrink_seconds = SHRINK_SECONDS
     if session is None:
         types, others = pick_types(ctx)
         session = Session(ctx, types, others, Judge(ctx.config.secret_key, ctx.secrets))
     session.known |= set(ctx.expected)
-    findings: list[Finding] = []
-    shrink_left = shrink_seconds * SHRINK_BUDGET
-    left, round_ = examples, 0
-    most = min(MAX_DISTINCT, ctx.config.max_failures or MAX_DISTINCT)
-    while left > 0 and len(findings) < most and not session.out_of_time():
-        started = session.sequences
-        round_seed = None if seed is None else seed + round_
-        found = _round(session, left, steps, round_seed, min(shrink_seconds, shrink_left))
-        round_ += 1
-        if found is None or isinstance(found, Stopped):
-            break
-        fp = session.target
-        assert fp is not None
-        session.known.add(fp)
-        shrink_left = max(0.0, shrink_left - shrink_seconds)
-        findings.append(finding(ctx, MODEL_CHECK, REQ_MODEL, found.steps, fp))
-        # the budget is of sequences run to their end: the one that found this divergence
-        # stopped at it, and is not counted
-        left -= max(0, session.generated - started - 1)
+    run = _Exploration(
+        ctx,
+        session,
+        most=min(MAX_DISTINCT, ctx.config.max_failures or MAX_DISTINCT),
+        shrink_seconds=shrink_seconds,
+        shrink_left=shrink_seconds * SHRINK_BUDGET,
+    )
+    lanes = max(1, min(ctx.config.concurrency, examples))
+    shares = [examples // lanes + (i < examples % lanes) for i in range(lanes)]
+    previous = engine.MAX_SHRINKING_SECONDS
+    engine.MAX_SHRINKING_SECONDS = max(1, round(shrink_seconds))
+    try:
+        with _private_hypothesis_home():
+            if lanes == 1:
+                run.lane(examples, steps, seed)
+            else:
+                with (
+                    serial_ast(),
+                    ThreadPoolExecutor(lanes, thread_name_prefix="credkit-lane") as pool,
+                ):
+                    futures = [
+                        pool.submit(run.lane, share, steps, _seed(seed, i * 7919))
+                        for i, share in enumerate(shares)
+                    ]
+                    for future in futures:
+                        future.result()
+    finally:
+        engine.MAX_SHRINKING_SECONDS = previous
+    findings = run.findings
     for fp, seen in [*session.seen.items(), *session.hung.items()]:
-        if len(findings) >= most:
+        if len(findings) >= run.most:
             break
         if fp not in session.known:  # seen while shrinking another, not found again
             session.known.add(fp)
@@ -185,8 +255,16 @@ def _tally(ctx: CheckContext, session: Session, findings: list[Finding]) -> None
 def model_conformance(ctx: CheckContext) -> None:
     config = ctx.config
     if ctx.mode != "fuzz":
+        types, others = pick_types(ctx)
+        session = Session(ctx, types, others, Judge(config.secret_key, ctx.secrets))
+        if config.duration:  # the exploration's share of a time-bounded run
+            until = ctx.started + config.duration * VERIFY_SHARE
+            session.out_of_time = lambda: time.monotonic() >= until
         ctx.findings += run_model(
-            ctx, examples=config.max_examples * EXAMPLES_PER_MAX_EXAMPLE, seed=config.seed
+            ctx,
+            examples=config.max_examples * EXAMPLES_PER_MAX_EXAMPLE,
+            seed=config.seed,
+            session=session,
         )
         return
     deadline = time.monotonic() + (config.duration or 600) / 2

@@ -7,6 +7,7 @@ scrubbing; the rest (names, data, keys, bodies) is drawn here.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,11 +200,21 @@ def _declared(kind: TypeInputs, others: list[str], *, update: bool) -> st.Search
     return st.builds(lambda d, m: {**d, **dict.fromkeys(m, MARKER)}, drawn, markers)
 
 
+# The strategies below are built once per type (and names strategy) and reused: hypothesis
+# validates every new strategy on first draw, which cost about a third of a run's time when
+# they were built afresh for every step.
+
+
 def create_data(kind: TypeInputs, others: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     """A create's `plainDataObj`: any subset of the type's inputs, plus undeclared keys."""
+    return _create_data(kind, tuple(others))
+
+
+@functools.lru_cache(maxsize=64)
+def _create_data(kind: TypeInputs, others: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     return st.builds(
         lambda declared, extra: {**extra, **declared},
-        _declared(kind, others, update=False),
+        _declared(kind, list(others), update=False),
         st.dictionaries(_UNDECLARED, values(), max_size=2),
     )
 
@@ -213,9 +224,16 @@ def update_bodies(
 ) -> st.SearchStrategy[dict[str, Any]]:
     """A PUT body: name only, data only, both, or `{}`; data with any subset of the password
     inputs sent back as the marker, masked urls, nulls, nested values, undeclared keys."""
+    return _update_bodies(kind, tuple(others), names)
+
+
+@functools.lru_cache(maxsize=64)
+def _update_bodies(
+    kind: TypeInputs, others: tuple[str, ...], names: st.SearchStrategy[str]
+) -> st.SearchStrategy[dict[str, Any]]:
     data = st.builds(
         lambda declared, extra: {**extra, **declared},
-        _declared(kind, others, update=True),
+        _declared(kind, list(others), update=True),
         st.dictionaries(_UNDECLARED, values(), max_size=2),
     )
     return st.one_of(
@@ -276,6 +294,13 @@ def odd_data(
     fresh secret; on an update perhaps the marker), its url inputs (or a url whose password
     holds `@`, `:` or a percent-encoding), its other inputs, keys already stored, undeclared
     keys; or `{}`; sometimes 30-60 keys, rarely one long text (tens of KB)."""
+    return _odd_data(kind, tuple(others), tuple(stored), update)
+
+
+@functools.lru_cache(maxsize=256)
+def _odd_data(
+    kind: TypeInputs, others: tuple[str, ...], stored: tuple[str, ...], update: bool
+) -> st.SearchStrategy[dict[str, Any]]:
     passwords = sorted(kind.passwords)
     urls = sorted(kind.urls)
     plain = [k for k in [*others, *stored] if k not in kind.passwords and k not in kind.urls]

@@ -100,6 +100,7 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
     keyed = [a for a in ("readonly", "foreign") if a in others_]
     other_auth = st.sampled_from(keyed * 6 + others_)  # the other keys often, every variant
     suffixes = name_suffixes()
+    names = suffixes.map(session.name)  # (one strategy: update bodies are cached by it)
     catalog_names = st.sampled_from(sorted(ctx.catalog.names()))
 
     def type_filters(used: list[str]) -> st.SearchStrategy[str]:
@@ -114,7 +115,7 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
             keys = {r: config.key_for(r) or "" for r in ("full", "readonly", "foreign")}
             self.model = ContractModel(keys, session.types)
             self.steps: list[Step] = []
-            session.sequences += 1
+            session.started()
 
         # ---- sending and judging -------------------------------------------------------
         def send(
@@ -162,7 +163,7 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
                 assert exc.exchange is not None
                 return self.unanswered(rule_name, exc.exchange, expected, path)
             received = datetime.now(UTC)
-            session.requests += 1
+            session.sent()
             if isinstance(body, dict):
                 exchange.request_body, exchange.request_raw = body, None
             step = Step(rule_name, exchange, expected, auth=auth)
@@ -236,7 +237,6 @@ def machine_for(session: Session) -> type[RuleBasedStateMachine]:
         def draw_update(self, data: st.DataObject, credential_id: str) -> dict[str, Any]:
             found = self.model.credentials.get(credential_id)
             kind = found.kind.name if found else data.draw(kinds, "type")
-            names = suffixes.map(session.name)
             drawn = data.draw(update_bodies(session.types[kind], session.others[kind], names))
             return session.materialize(drawn)  # type: ignore[no-any-return]
 

@@ -182,7 +182,7 @@ class SecurityRules:
             self.unanswered(name, exc.exchange, expected, touches or path)
             return None
         received = datetime.now(UTC)
-        session.requests += 1
+        session.sent()
         if isinstance(body, dict):
             exchange.request_body, exchange.request_raw = body, None
         exchange.path = shown or exchange.path  # the url keeps what was sent

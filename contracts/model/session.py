@@ -1,5 +1,8 @@
 """What lasts across the generated sequences of one run (`Session`): the run's context, the
 types it works with, the judge, and which divergences are known, being shrunk or seen.
+
+Sequences run in `--concurrency` lanes (threads) at once; each lane finds and shrinks its own
+divergence (its `target`), and a divergence one lane is shrinking is left alone by the others.
 """
 
 from __future__ import annotations
@@ -35,11 +38,58 @@ class Session:
     # fingerprints not to stop on: reported already, or expected (a baseline): the sequence
     # resynchronises and explores on
     known: set[str] = field(default_factory=set)
-    target: str | None = None  # the divergence hypothesis is finding (and shrinking) now
-    generated: int = 0  # sequences generated before the target was first seen
+    # per lane (thread): the divergence its hypothesis run is finding (and shrinking) now,
+    # and how many sequences that lane had generated when it was first seen
+    lane: threading.local = field(default_factory=threading.local)
+    claimed: dict[str, int] = field(default_factory=dict)  # target -> the lane's thread id
     seen: dict[str, list[Step]] = field(default_factory=dict)  # the shortest steps per new one
     hung: dict[str, list[Step]] = field(default_factory=dict)  # requests without an answer
     stopped: bool = False  # the server stopped answering: nothing more is sent
+    enough: bool = False  # --max-failures reached: no lane starts another sequence
+
+    @property
+    def target(self) -> str | None:
+        return getattr(self.lane, "target", None)
+
+    @property
+    def generated(self) -> int:
+        """Sequences this lane had generated before its target was first seen."""
+        return getattr(self.lane, "generated", 0)
+
+    @property
+    def lane_sequences(self) -> int:
+        return getattr(self.lane, "sequences", 0)
+
+    def start_round(self) -> None:
+        """A lane starts a hypothesis run: no target yet."""
+        with self.lock:
+            self._release()
+        self.lane.target = None
+
+    def end_round(self, reported: bool) -> None:
+        """A lane's run is over: its target is known from now on when `reported`."""
+        with self.lock:
+            if reported and self.target is not None:
+                self.known.add(self.target)
+            self._release()
+
+    def _release(self) -> None:
+        mine = self.target
+        if mine is not None and self.claimed.get(mine) == threading.get_ident():
+            del self.claimed[mine]
+
+    def started(self) -> None:
+        """A sequence starts (in this lane); none does once the time is up or enough
+        divergences were found."""
+        if self.enough or self.out_of_time():
+            raise Stopped()
+        with self.lock:
+            self.sequences += 1
+        self.lane.sequences = self.lane_sequences + 1
+
+    def sent(self) -> None:
+        with self.lock:
+            self.requests += 1
 
     @property
     def shortest(self) -> Divergence | None:
@@ -50,15 +100,21 @@ class Session:
     def diverges(self, steps: list[Step]) -> bool:
         """Whether the divergence at the last of `steps` stops the sequence: only a new one
         (hypothesis then shrinks it), and while shrinking only the one being shrunk."""
-        new = [fp for fp in divergence_fingerprints(steps[-1]) if fp not in self.known]
-        if not new:
-            return False
+        me = threading.get_ident()
         with self.lock:
+            new = [
+                fp
+                for fp in divergence_fingerprints(steps[-1])
+                if fp not in self.known and self.claimed.get(fp, me) == me
+            ]
+            if not new:
+                return False  # known, or another lane's to shrink: explore on
             for fp in new:
                 if fp not in self.seen or len(steps) < len(self.seen[fp]):
                     self.seen[fp] = steps
             if self.target is None:
-                self.target, self.generated = new[0], self.sequences
+                self.lane.target, self.lane.generated = new[0], self.lane_sequences
+                self.claimed[new[0]] = me
         return self.target in new
 
     def diverged(self, steps: list[Step]) -> Divergence:
@@ -67,9 +123,10 @@ class Session:
     def no_answer(self, steps: list[Step]) -> None:
         """A request without an answer: recorded as found (replaying a hang to shrink it would
         wait out the timeout again and again); the run stops if a ping gets none either."""
-        for fp in divergence_fingerprints(steps[-1]):
-            if fp not in self.known:
-                self.hung.setdefault(fp, steps)
+        with self.lock:
+            for fp in divergence_fingerprints(steps[-1]):
+                if fp not in self.known:
+                    self.hung.setdefault(fp, steps)
         if not self.ctx.api.answers():
             self.stopped = True
             raise Stopped()
