@@ -7,6 +7,7 @@ scanning and scrubbing), reads and updates, and turns unexpected answers into `F
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ class CheckContext:
     exploration: dict[str, int] = field(default_factory=dict)  # the model's, for the report
     schema_findings: int = 0  # distinct schemathesis findings so far (for progress)
     started: float = field(default_factory=time.monotonic)  # when the run began
+    stopping: threading.Event = field(default_factory=threading.Event)  # interrupted: wind down
     # the check's latest PUT and GET by id (reset for each check): a finding about what a read
     # shows after an update reproduces both (`update_then_read`)
     last_update: Exchange | None = None

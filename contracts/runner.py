@@ -340,6 +340,7 @@ def run(
                 ctx.check_name = "setup"
                 _preflight(ctx)
                 setup, preflight_passed = list(ctx.findings), True
+                ctx.check_name = ""  # from here every exchange is judged
                 _run_all(ctx, selected, mode, notify, outcomes)
             except (SetupRefused, Unreachable, NoAnswer) as exc:  # (the preflight's)
                 abort = ctx.redactor(str(exc))
@@ -436,60 +437,101 @@ def _passive_outcome(item: Check, findings: list[Finding], judged: dict[str, int
 def _run_all(
     ctx: CheckContext, selected: list[Check], mode: str, notify: Progress, outcomes: list[Outcome]
 ) -> None:
-    """Run the checks, appending each outcome as it is known (an interrupt keeps them)."""
-    from contracts.schema import run_schemathesis
+    """Run the checks, appending each outcome as it is known (an interrupt keeps them).
 
+    With `--concurrency` above 1, `verify` runs the schemathesis phase in a thread beside the
+    active checks (they touch only what each creates): a run takes about as long as the longer
+    of the two instead of both, which is what counts against a remote target."""
     if mode == "fuzz":  # the long-running form: the model, schemathesis and the passive checks
         selected = [c for c in selected if c.kind != "active" or c.name in FUZZ_ACTIVE]
-    for item in selected:
-        missing = [n for n in item.needs if not ctx.config.has(n)]
-        if ctx.gone and item.kind != "passive":
-            outcomes.append(Outcome(item, "skipped", reason=GONE))
-        elif missing:
-            options = ", ".join("--" + n.replace("_", "-") for n in missing)
-            outcomes.append(Outcome(item, "skipped", reason=f"needs {options}"))
-        elif item.kind == "active" and (mode == "verify" or item.name in FUZZ_ACTIVE):
-            notify("check", item.name)
-            try:
-                outcomes.append(_run_active(ctx, item))
-            except ServerGone as exc:
-                outcomes.append(exc.args[0])
-                ctx.gone = True
     schema = [c for c in selected if c.kind == "schema"]
-    if schema and not ctx.gone:
-        notify("check", "schemathesis")
-        ctx.check_name = "schemathesis"
-        observe = ctx.api.observers[0]
-        spent = sum(o.seconds or 0.0 for o in outcomes)  # (fuzz: model-conformance ran first)
-        deadline = (
-            time.monotonic() + max(1.0, ctx.config.duration - spent)
-            if ctx.config.duration
-            else None
-        )
-        findings: list[Finding] = []
-        error: str | None = None
+    beside: threading.Thread | None = None
+    schema_outcomes: list[Outcome] = []
+    raised: list[BaseException] = []
+
+    def schema_phase() -> None:
         try:
-            for round_ in itertools.count():
-                remaining = deadline - time.monotonic() if deadline else None
-                findings += run_schemathesis(
-                    ctx,
-                    [c.name for c in schema],
-                    observe,
-                    fuzz=mode == "fuzz",
-                    max_time=remaining,
-                    progress=lambda label: notify("schema", label),
-                    round_=round_,
-                )
-                if deadline is None or time.monotonic() >= deadline - 1:
-                    break
-        except (KeyboardInterrupt, SetupRefused, Unreachable):
-            raise
-        except Exception as exc:
-            error = ctx.redactor(f"{type(exc).__name__}: {exc}")
-        for item in schema:
-            mine = _dedupe([f for f in findings if f.check == item.name])
-            status = "error" if error and not mine else ("failed" if mine else "passed")
-            outcomes.append(Outcome(item, status, mine, error, None))
+            _run_schema(ctx, schema, mode, notify, [], schema_outcomes)
+        except BaseException as exc:  # re-raised in the run's own thread
+            raised.append(exc)
+
+    if schema and mode == "verify" and ctx.config.concurrency > 1:
+        beside = threading.Thread(target=schema_phase, name="credkit-schemathesis", daemon=True)
+        beside.start()
+    try:
+        for item in selected:
+            missing = [n for n in item.needs if not ctx.config.has(n)]
+            if ctx.gone and item.kind != "passive":
+                if item.kind == "active":
+                    outcomes.append(Outcome(item, "skipped", reason=GONE))
+            elif missing:
+                options = ", ".join("--" + n.replace("_", "-") for n in missing)
+                outcomes.append(Outcome(item, "skipped", reason=f"needs {options}"))
+            elif item.kind == "active" and (mode == "verify" or item.name in FUZZ_ACTIVE):
+                notify("check", item.name)
+                try:
+                    outcomes.append(_run_active(ctx, item))
+                except ServerGone as exc:
+                    outcomes.append(exc.args[0])
+                    ctx.gone = True
+    except BaseException:
+        ctx.stopping.set()  # (an interrupt: schemathesis stops at its next scenario)
+        raise
+    finally:
+        if beside is not None:
+            beside.join(timeout=None if not ctx.stopping.is_set() else 30)
+    if raised:
+        raise raised[0]
+    if beside is None and schema:
+        _run_schema(ctx, schema, mode, notify, outcomes, schema_outcomes)
+    outcomes += schema_outcomes
+
+
+def _run_schema(
+    ctx: CheckContext,
+    schema: list[Check],
+    mode: str,
+    notify: Progress,
+    before: list[Outcome],
+    outcomes: list[Outcome],
+) -> None:
+    """The schemathesis phase: its checks' outcomes appended to `outcomes`. `before` are the
+    outcomes of what ran first (`fuzz`: the model), whose time comes off --duration."""
+    from contracts.schema import run_schemathesis
+
+    if ctx.gone:
+        outcomes += [Outcome(item, "skipped", reason=GONE) for item in schema]
+        return
+    notify("check", "schemathesis")
+    observe = ctx.api.observers[0]
+    spent = sum(o.seconds or 0.0 for o in before)
+    deadline = (
+        time.monotonic() + max(1.0, ctx.config.duration - spent) if ctx.config.duration else None
+    )
+    findings: list[Finding] = []
+    error: str | None = None
+    try:
+        for round_ in itertools.count():
+            remaining = deadline - time.monotonic() if deadline else None
+            findings += run_schemathesis(
+                ctx,
+                [c.name for c in schema],
+                observe,
+                fuzz=mode == "fuzz",
+                max_time=remaining,
+                progress=lambda label: notify("schema", label),
+                round_=round_,
+            )
+            if deadline is None or time.monotonic() >= deadline - 1 or mode != "fuzz":
+                break
+    except (KeyboardInterrupt, SetupRefused, Unreachable):
+        raise
+    except Exception as exc:
+        error = ctx.redactor(f"{type(exc).__name__}: {exc}")
+    for item in schema:
+        mine = _dedupe([f for f in findings if f.check == item.name])
+        status = "error" if error and not mine else ("failed" if mine else "passed")
+        outcomes.append(Outcome(item, status, mine, error, None))
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -30,7 +30,6 @@ from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 
 __all__ = [
     "EXPECTED_REJECTIONS",
-    "Deletions",
     "TargetPool",
     "run_schemathesis",
     "schemathesis_config",
@@ -65,7 +64,7 @@ def schemathesis_config(
         "headers": headers,
         "tls-verify": config.verify_tls,
         "request-timeout": config.timeout,
-        "workers": config.concurrency,
+        "workers": 1,
         "continue-on-failure": True,
         "cache": {"enabled": False},
         "generation": {"max-examples": config.max_examples, "mode": "all", "database": "none"},
@@ -138,38 +137,6 @@ class TargetPool:
         return tracker.pick(alive)
 
 
-class Deletions:
-    """Which credentials a DELETE was sent for while a request was in flight, so that with
-    several schemathesis workers a request racing a DELETE of its credential (it may see the
-    credential or not) is not judged by the lifecycle checks. `before`/`after` run in the
-    worker thread that sends the request."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self._epoch: dict[str, int] = {}  # id -> DELETEs of it begun or answered so far
-        self._mine = threading.local()
-
-    def before(self, method: str, credential_id: str) -> None:
-        with self.lock:
-            if method == "DELETE":
-                self._epoch[credential_id] = self._epoch.get(credential_id, 0) + 1
-            self._mine.epoch = self._epoch.get(credential_id, 0)
-
-    def after(self, method: str, credential_id: str) -> None:
-        if method == "DELETE":
-            with self.lock:
-                self._epoch[credential_id] = self._epoch.get(credential_id, 0) + 1
-
-    def settled(self, method: str, credential_id: str) -> bool:
-        """Whether no other DELETE of `credential_id` began or ended while this request (the
-        thread's last `before`) was in flight."""
-        with self.lock:
-            now = self._epoch.get(credential_id, 0)
-        begun = getattr(self._mine, "epoch", None)
-        own = 1 if method == "DELETE" else 0  # its own DELETE's answer is not yet counted
-        return begun is not None and now == begun and (begun - own) % 2 == 0
-
-
 _HYPOTHESIS_HOME: list[str] = []  # one private directory per process, removed at exit
 
 
@@ -226,7 +193,6 @@ def run_schemathesis(
     counter = iter(range(1, 10**9))
     enabled = set(checks)
     findings: dict[tuple[str, str, str], Finding] = {}
-    deletions = Deletions()
 
     def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         if "{id}" in case.operation.path:
@@ -235,7 +201,6 @@ def run_schemathesis(
                 isinstance(current, str) and (ctx.tracker.owns(current) or is_absent_id(current))
             ):
                 case.path_parameters = {**(case.path_parameters or {}), "id": pool.pick()}
-            deletions.before(case.method, str(case.path_parameters["id"]))
         body = case.body
         if (
             case.method in ("POST", "PUT")
@@ -248,11 +213,7 @@ def run_schemathesis(
             case.body = _with_secret(ctx, case.body)
 
     def after_call(context: Any, case: Any, response: Any) -> None:
-        if "{id}" not in case.operation.path or deletions.settled(
-            case.method, str((case.path_parameters or {}).get("id"))
-        ):
-            with deletions.lock:
-                judge_lifecycle(ctx, case, response.status_code, enabled, findings)
+        judge_lifecycle(ctx, case, response.status_code, enabled, findings)
         made = ctx.tracker.made(str((case.path_parameters or {}).get("id")))
         exchange = to_exchange(case, response, ctx.config.base_url, made=made)
         if (
@@ -265,8 +226,6 @@ def run_schemathesis(
             ctx.tracker.add(exchange.body["id"], body=exchange.request_body)
         if case.method == "DELETE" and response.status_code == 200:
             ctx.tracker.deleted(str((case.path_parameters or {}).get("id")))
-        if "{id}" in case.operation.path:
-            deletions.after(case.method, str((case.path_parameters or {}).get("id")))
         observe(exchange)
 
     with _RUN_LOCK, _private_hypothesis_home(), retrying_429(), serial_ast():
@@ -274,6 +233,8 @@ def run_schemathesis(
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(after_call, "after_call")
         try:
             for event in schemathesis.engine.from_schema(schema).execute():
+                if ctx.stopping.is_set():
+                    break  # the run was interrupted (schemathesis ran beside the checks)
                 if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
                     collect(ctx, event.recorder, findings)
                     if progress is not None:
