@@ -194,7 +194,7 @@ class VerifyConfig:
     duration: float | None = None
     # generated sequences (and schemathesis workers) running at once; the rate limit is
     # shared by all of them
-    concurrency: int = 4
+    concurrency: int = 8
     racers: int = 10  # concurrent updates of one credential in `concurrent-updates-kept`
     spec_path: Path | None = None
     fail_on_skip: bool = False

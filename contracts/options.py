@@ -90,7 +90,7 @@ def _specs(max_examples: int) -> list[tuple[str, dict[str, Any]]]:
             "--concurrency",
             {
                 "type": click.IntRange(1, MAX_CONCURRENCY),
-                "default": 4,
+                "default": 8,
                 "show_default": True,
                 "help": "Generated sequences (and schemathesis workers) in flight at once; "
                 "--rate-limit bounds them all together.",
