@@ -105,13 +105,9 @@ def operations_table(name: str) -> str:
 
 
 def _type_name(annotation: Any) -> str:
-    text = annotation if isinstance(annotation, str) else typing_repr(annotation)
+    text = annotation.__name__ if isinstance(annotation, type) else str(annotation)
     # "A | B" would split the table's cell, even inside a code span
     return text.replace("pathlib.", "").replace("typing.", "").replace(" | ", " or ")
-
-
-def typing_repr(annotation: Any) -> str:
-    return annotation.__name__ if isinstance(annotation, type) else str(annotation)
 
 
 def config_table(target: str) -> str:

@@ -132,3 +132,26 @@ def test_the_readme_is_a_front_page() -> None:
     for link in links:
         if "://" not in link:
             assert (ROOT / link).exists(), link
+
+
+def test_no_page_loads_anything_from_elsewhere(site: Path) -> None:
+    """Every page of the site (the browser test opens three): no script, style sheet, image,
+    frame or font from another host, and nothing in mkdocs.yml that would fetch one at view
+    time (web fonts, a repository widget's API calls)."""
+    loads = re.compile(r"<(script|link|img|iframe|source)\b[^>]*\b(?:src|href)=\"([^\"]+)\"", re.I)
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 15
+    for page in pages:
+        for tag, url in loads.findall(page.read_text("utf-8")):
+            if tag.lower() == "link" and "://" in url:
+                # <link rel="canonical"> and the like are not loads; style sheets and icons are
+                assert not re.search(
+                    rf'<link[^>]*rel="(?:stylesheet|icon|preload|modulepreload|preconnect|dns-prefetch)"[^>]*href="{re.escape(url)}"',
+                    page.read_text("utf-8"),
+                ), f"{page}: {url}"
+            else:
+                assert "://" not in url and not url.startswith("//"), f"{page}: <{tag}> {url}"
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8").replace("!!python", "#"))
+    assert config["theme"]["font"] is False
+    assert "repo_url" not in config
+    assert config["plugins"] == ["search"]
