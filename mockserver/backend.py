@@ -1,38 +1,42 @@
 """Where the mock's state lives, behind one interface the API and the admin API use: `Backend`.
 
-- `MemoryBackend`: this process's `AppState` (the in-memory store, or `--state-file`). Every
-  method does what the app did before there was a choice, with no `await` inside: on one event
-  loop a request's read-merge-write cannot interleave with another's.
+- `MemoryBackend`: this process's namespaces (`mockserver.space.MemorySpace`: the in-memory
+  store, and with `--state-file` the `default` namespace's file). Every method does what the
+  app did before there was a choice, with no `await` inside: on one event loop a request's
+  read-merge-write cannot interleave with another's.
 - `mockserver.redisbackend.RedisBackend` (`--store redis://...`): the same state shared by
   every process on one Redis.
 
 A request through it: `begin` (the injected fault for this request, and whatever the backend
-prefetches) → `handle` (the profile's answer) → `record` (the journal entry, after the answer
-was sent). `handle` may raise `Restart` (nothing was changed): the app then calls `begin` and
-`handle` again, as for a new request. The admin API's operations are the other methods.
+prefetches) → `handle` (the profile's answer, over the space the backend gives it; once it is
+durable) → `record` (the journal entry, after the answer was sent). `handle` may raise
+`Restart` (nothing was changed): the app then calls `begin` and `handle` again, as for a new
+request. The admin API's operations are the other methods; `prepare`, `describe`, `count` and
+`close` are for the server's start and end.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from credkit_core.errors import StateFileError
 from credkit_core.fixtures.loader import FixtureSet
 from mockserver.auth import KeyRing
-from mockserver.faults import Fault, FaultSet
-from mockserver.journal import Journal, JournalEntry, LiveJournal, MemoryTail
+from mockserver.faults import Fault
+from mockserver.journal import JournalEntry, LiveJournal, MemoryTail
 from mockserver.namespaces import DEFAULT, current
+from mockserver.persistence import StateFile
 from mockserver.requests import Call
-from mockserver.responses import ApiError, Reply
-from mockserver.state import AppState
+from mockserver.responses import ApiError, Reply, error_reply, failure_reply
+from mockserver.runtime import Runtime
+from mockserver.space import MemorySpace, Space
 from mockserver.store import Store, StoredCredential
 
 __all__ = ["Backend", "Handler", "MemoryBackend", "Restart", "StateView", "too_many_namespaces"]
 
-Handler = Callable[[Call], Reply]
-ProfileMaker = Callable[[AppState], Handler]  # a namespace's state → its profile's `handle`
+Handler = Callable[[Call, Space], Reply]  # a profile's `handle`
 StateView = tuple[FixtureSet, list[StoredCredential]]
 """What `GET /__admin/state` shows: the fixtures in force (keys, workspaces), the credentials."""
 
@@ -46,13 +50,27 @@ class Restart(Exception):
 class Backend(Protocol):
     """The mock's state as the API and the admin API reach it."""
 
+    def prepare(self) -> None:
+        """Before the server listens, outside its event loop: check and seed what the state
+        needs (`ConfigError`, exit 2, when it cannot be)."""
+        ...
+
+    def describe(self) -> str | None:
+        """The banner's line on where the state is kept; None: nothing to say (in memory)."""
+        ...
+
+    def count(self) -> int:
+        """Credentials in the `default` namespace (for the banner)."""
+        ...
+
     async def begin(self, method: str, path: str) -> tuple[Fault | None, Any]:
         """The injected fault this request takes (if any) and a ticket for `handle`."""
         ...
 
     async def handle(self, handler: Handler, call: Call, ticket: Any) -> Reply:
-        """`handler(call)` against the current state; its changes made atomically. `Restart`
-        when `ticket` is out of date (nothing changed)."""
+        """`handler(call, space)` against the current state, its changes made atomically; an
+        exception it raises answered in the error shape (`failure_reply`). `Restart` when
+        `ticket` is out of date (nothing changed)."""
         ...
 
     async def record(self, entry: JournalEntry, ticket: Any) -> None:
@@ -90,7 +108,9 @@ class Backend(Protocol):
         """The caller's namespace's journal as the dashboard's live stream polls it."""
         ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """At shutdown: write what is pending, release connections and files."""
+        ...
 
 
 def too_many_namespaces(name: str, cap: int) -> ApiError:
@@ -101,143 +121,162 @@ def too_many_namespaces(name: str, cap: int) -> ApiError:
     )
 
 
-@dataclasses.dataclass(eq=False)
-class Space:
-    """A namespace other than `default` in this process: its state, its profile, last use."""
-
-    state: AppState
-    handle: Handler
-    used: float
-
-
 class MemoryBackend:
-    """The state of this process: `state` for the `default` namespace (what `credkit serve`
-    has always done), one more `AppState` per other namespace, made on first use."""
+    """The state of this process: `default` (what `credkit serve` has always done; with
+    `--state-file`, loaded from and written to it), one more `MemorySpace` per other namespace,
+    made from the fixtures on first use."""
 
-    def __init__(self, state: AppState, make_profile: ProfileMaker | None = None) -> None:
-        self.state = state
-        self.make_profile = make_profile
-        self.spaces: dict[str, Space] = {}
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.default = self._make()
+        config = runtime.config
+        if config.state_file is not None:
+            store = self.default.store
+            persistence = StateFile(config.state_file, store, compact_every=config.compact_every)
+            loaded = persistence.load()  # the state file wins over the fixtures
+            store.sink = self.default.persistence = persistence
+            store.replace_all(
+                loaded if loaded is not None else self.default.seeds(), record=loaded is None
+            )
+        else:
+            self.default.store.replace_all(self.default.seeds())
+        self.spaces: dict[str, MemorySpace] = {}
         self._purged = 0.0
-        self.default_used = time.monotonic()
 
-    def _space(self) -> Space | None:
-        """The request's namespace (None: `default`), made from the fixtures on first use."""
+    def _make(self) -> MemorySpace:
+        """A namespace's space, empty (`_space` seeds it), from the fixtures in force."""
+        runtime = self.runtime
+        fixtures = runtime.fixtures
+        return MemorySpace(
+            store=Store(runtime.encryptor, runtime.catalog),
+            keyring=KeyRing(fixtures.api_keys),
+            fixtures=fixtures,
+            seeds_for=runtime.seeds,
+            used=time.monotonic(),
+        )
+
+    def _space(self) -> MemorySpace:
+        """The request's namespace, made from the fixtures on first use; idle ones dropped."""
         name = current.get()
         now = time.monotonic()
-        config = self.state.config
+        config = self.runtime.config
         if self.spaces and now - self._purged > 1.0:
             self._purged = now
             for idle in [n for n, s in self.spaces.items() if now - s.used > config.namespace_ttl]:
                 del self.spaces[idle]
         if name == DEFAULT:
-            self.default_used = now
-            return None
-        space = self.spaces.get(name)
-        if space is None:
-            if len(self.spaces) >= config.max_namespaces:
-                raise too_many_namespaces(name, config.max_namespaces)
-            space = self.spaces[name] = self._make()
+            space = self.default
+        else:
+            found = self.spaces.get(name)
+            if found is None:
+                if len(self.spaces) >= config.max_namespaces:
+                    raise too_many_namespaces(name, config.max_namespaces)
+                found = self.spaces[name] = self._make()
+                found.store.replace_all(found.seeds())  # a named namespace lives in memory only
+            space = found
         space.used = now
         return space
 
-    def _make(self) -> Space:
-        base = self.state
-        state = dataclasses.replace(
-            base,
-            store=Store(base.store.encryptor, base.catalog),
-            keyring=KeyRing(base.fixtures.api_keys),
-            journal=Journal(),
-            faults=FaultSet(),
-            persistence=None,  # a named namespace lives in memory only
-            loaded=None,
-        )
-        state.store.replace_all(state.seeds())
-        if self.make_profile is None:  # pragma: no cover - create_app always gives one
-            raise RuntimeError("MemoryBackend needs make_profile for namespaces")
-        return Space(state, self.make_profile(state), time.monotonic())
+    def prepare(self) -> None:
+        return None
 
-    def _state(self) -> AppState:
-        space = self._space()
-        return self.state if space is None else space.state
+    def describe(self) -> str | None:
+        return None
+
+    def count(self) -> int:
+        return len(self.default.store)
 
     async def begin(self, method: str, path: str) -> tuple[Fault | None, Any]:
         space = self._space()
-        faults = self.state.faults if space is None else space.state.faults
-        ticket: Space | AppState = self.state if space is None else space
-        return (faults.take(method, path) if faults else None), ticket
+        faults = space.faults
+        return (faults.take(method, path) if faults else None), space
 
     async def handle(self, handler: Handler, call: Call, ticket: Any) -> Reply:
-        return ticket.handle(call) if isinstance(ticket, Space) else handler(call)
+        """With `--state-file`, the answer once it is durable (see `durable`)."""
+        space: MemorySpace = ticket
+        persistence = space.persistence
+        mark = persistence.written if persistence is not None else 0
+        try:
+            reply = handler(call, space)
+        except Exception as exc:
+            reply = failure_reply(exc, call.method, call.path)
+        if persistence is not None and persistence.synced < persistence.written:
+            reply = await durable(persistence, reply, persistence.written != mark)
+        return reply
 
     async def record(self, entry: JournalEntry, ticket: Any) -> None:
         if ticket is None:  # no `begin`: an existing namespace only
             name = current.get()
-            space = self.spaces.get(name)
-            ticket = self.state if name == DEFAULT else space
+            ticket = self.default if name == DEFAULT else self.spaces.get(name)
             if ticket is None:
                 return
-        state: AppState = ticket.state if isinstance(ticket, Space) else ticket
-        state.journal.record(entry)
+        ticket.journal.record(entry)
 
     async def reset(self) -> None:
-        self._state().reset()
+        self._space().reset()
 
     async def load(self, loaded: FixtureSet) -> None:
-        state = self._state()
-        state.store.replace_all(state.store.from_seeds(loaded.credentials))  # first: may refuse
-        state.keyring = KeyRing(loaded.api_keys)
-        state.loaded = loaded
+        self._space().load(loaded)
 
     async def view(self) -> StateView:
-        state = self._state()
-        return (state.loaded or state.fixtures), state.store.all()
+        space = self._space()
+        return (space.loaded or space.fixtures), space.store.all()
 
     async def journal(self) -> list[dict[str, Any]]:
-        return self._state().journal.view()
+        return self._space().journal.view()
 
     async def clear_journal(self) -> None:
-        self._state().journal.clear()
+        self._space().journal.clear()
 
     async def add_fault(
         self, *, method: str, path: str, status: int | None, count: int | None, latency_ms: float
     ) -> dict[str, Any]:
-        fault = self._state().faults.add(
+        fault = self._space().faults.add(
             method=method, path=path, status=status, count=count, latency_ms=latency_ms
         )
         return fault.view()
 
     async def faults(self) -> list[dict[str, Any]]:
-        return self._state().faults.view()
+        return self._space().faults.view()
 
     async def clear_faults(self) -> None:
-        self._state().faults.clear()
+        self._space().faults.clear()
 
     async def remove_fault(self, fault_id: int) -> bool:
-        return self._state().faults.remove(fault_id)
+        return self._space().faults.remove(fault_id)
 
     async def live_journal(self) -> LiveJournal:
-        state = self._state()
-        return MemoryTail(state.journal, lambda header: state.keyring.name_of(header))
+        space = self._space()
+        return MemoryTail(space.journal, lambda header: space.keyring.name_of(header))
 
     async def namespaces(self) -> list[dict[str, Any]]:
         self._space()  # counts as a use of the caller's namespace; drops idle ones
         now_wall, now = time.time(), time.monotonic()
-        spaces = [(DEFAULT, self.state, self.default_used)] + [
-            (n, s.state, s.used) for n, s in sorted(self.spaces.items())
-        ]
+        spaces = [(DEFAULT, self.default), *sorted(self.spaces.items())]
         return [
             {
                 "name": name,
-                "credentials": len(state.store),
-                "requests": len(state.journal),
-                "lastUsed": _iso(now_wall - (now - used)),
+                "credentials": len(space.store),
+                "requests": len(space.journal),
+                "lastUsed": _iso(now_wall - (now - space.used)),
             }
-            for name, state, used in spaces
+            for name, space in spaces
         ]
 
     async def close(self) -> None:
-        return None
+        self.default.close()
+
+
+async def durable(persistence: StateFile, reply: Reply, changed: bool) -> Reply:
+    """`reply` once every change so far is on disk (what the request made or could have read;
+    a group commit shared with concurrent requests); 503 when the request's own change cannot
+    be saved."""
+    try:
+        await persistence.durable()
+    except StateFileError as exc:
+        if changed:
+            return error_reply(503, str(exc))
+    return reply
 
 
 def _iso(at: float) -> str:

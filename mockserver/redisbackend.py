@@ -68,9 +68,10 @@ from mockserver.redisstore import (
     token,
 )
 from mockserver.requests import Call
-from mockserver.responses import ApiError, Reply
-from mockserver.state import AppState
-from mockserver.store import StoredCredential
+from mockserver.responses import ApiError, Reply, failure_reply
+from mockserver.runtime import Runtime
+from mockserver.space import Space
+from mockserver.store import Store, StoredCredential
 
 __all__ = ["RedisBackend", "shown_url"]
 
@@ -157,10 +158,14 @@ class Known:
 class RedisBackend:
     """The shared state on Redis; the `Backend` the app uses with `--store redis://...`."""
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
-        self.url = state.config.store
-        self.template = state.store  # empty: its encryptor and catalog serve the views
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.config = runtime.config
+        self.url = runtime.config.store
+        # empty: its encryptor and catalog serve the views
+        self.template = Store(runtime.encryptor, runtime.catalog)
+        # the keys until a namespace's own are read (a namespace always has them by then)
+        self.keyring = KeyRing(runtime.fixtures.api_keys)
         self._clients: dict[asyncio.AbstractEventLoop, Any] = {}
         self._scripts: dict[asyncio.AbstractEventLoop, dict[str, Any]] = {}
         self._batchers: dict[asyncio.AbstractEventLoop, Batcher] = {}
@@ -177,7 +182,7 @@ class RedisBackend:
         self._batcher: Any = None
         self._script: dict[str, Any] = {}
         self._prepared = False
-        self.count = 0  # credentials in the default namespace when `prepare` checked
+        self._count = 0  # credentials in the default namespace when `prepare` checked
 
     # -- connection --------------------------------------------------------------------------
 
@@ -233,7 +238,28 @@ class RedisBackend:
             f"({type(exc).__name__}); the mock answers again as soon as Redis is back.",
         )
 
-    async def prepare(self) -> None:
+    def prepare(self) -> None:
+        """Before the server's event loop runs: `_prepare`, on connections closed after."""
+
+        async def check() -> None:
+            try:
+                await self._prepare()
+            finally:
+                await self.close()
+
+        asyncio.run(check())
+
+    def describe(self) -> str:
+        return f"{shown_url(self.url)} (shared by every process on it)"
+
+    def count(self) -> int:
+        return self._count
+
+    def seeds(self) -> list[StoredCredential]:
+        """The fixture credentials (plus `--seed N` generated ones), freshly encrypted."""
+        return self.template.from_seeds(self.runtime.seeds())
+
+    async def _prepare(self) -> None:
         """Check Redis and the passphrase, seed the default namespace. ConfigError (exit 2)
         when Redis cannot be reached or holds data written with another passphrase."""
         client = self.client()
@@ -241,7 +267,7 @@ class RedisBackend:
             await client.ping()
             await self._check_passphrase(client)
             await self._ensure(client, "default")
-            self.count = await client.hlen(keys_for("default")["creds"])
+            self._count = await client.hlen(keys_for("default")["creds"])
         except RedisError as exc:
             reason = str(exc).rstrip(".")
             raise ConfigError(
@@ -251,13 +277,13 @@ class RedisBackend:
         self._prepared = True
 
     async def _check_passphrase(self, client: Any) -> None:
-        state = self.state
-        if state.passphrase_source == "generated":  # none given: share one through Redis
+        runtime = self.runtime
+        if runtime.passphrase_source == "generated":  # none given: share one through Redis
             await client.set("credkit:passphrase", generate_passphrase(), nx=True)
             shared = (await client.get("credkit:passphrase")).decode("utf-8")
-            state.store.encryptor = Encryptor(shared)
-            state.passphrase_source = "generated, kept in Redis"
-        encryptor = state.store.encryptor
+            runtime.encryptor = self.template.encryptor = Encryptor(shared)
+            runtime.passphrase_source = "generated, kept in Redis"
+        encryptor = self.template.encryptor
         await client.set("credkit:verifier", encryptor.encrypt(VERIFIER_TEXT), nx=True)
         stored = (await client.get("credkit:verifier")).decode("ascii")
         try:
@@ -278,7 +304,7 @@ class RedisBackend:
         if await client.exists(keys["meta"]):
             return
         if namespace != DEFAULT:
-            config = self.state.config
+            config = self.config
             now = time.time()
             claimed = await self.script("claim")(
                 keys=[NAMESPACES],
@@ -286,15 +312,15 @@ class RedisBackend:
             )
             if not claimed:
                 raise too_many_namespaces(namespace, config.max_namespaces)
-        seeds = self.state.seeds()
-        await self._write_all(client, namespace, self.state.fixtures, seeds, only_if_new=True)
+        fixtures = self.runtime.fixtures
+        await self._write_all(client, namespace, fixtures, self.seeds(), only_if_new=True)
 
     def _touch_commands(self, namespace: str) -> list[tuple[Any, ...]]:
         """`namespace` used now: its last use (a listed name only: CLAIM lists) and its keys'
         expiry after `--namespace-ttl` idle; nothing for `default`."""
         if namespace == DEFAULT:
             return []
-        ttl = math.ceil(self.state.config.namespace_ttl)
+        ttl = math.ceil(self.config.namespace_ttl)
         touch: list[tuple[Any, ...]] = [("ZADD", NAMESPACES, "XX", repr(time.time()), namespace)]
         return touch + [("EXPIRE", key, ttl) for key in keys_for(namespace).values()]
 
@@ -309,10 +335,10 @@ class RedisBackend:
         if namespace == DEFAULT:
             return False
         now = time.monotonic()
-        every = min(TOUCH_EVERY, self.state.config.namespace_ttl / 10)
+        every = min(TOUCH_EVERY, self.config.namespace_ttl / 10)
         if now - self._touched.get(namespace, -math.inf) < every:
             return False
-        if len(self._touched) > self.state.config.max_namespaces:
+        if len(self._touched) > self.config.max_namespaces:
             self._touched.clear()
         self._touched[namespace] = now
         return True
@@ -356,7 +382,7 @@ class RedisBackend:
         client = self.client()
         if not self._prepared:
             try:
-                await self.prepare()
+                await self._prepare()
             except ConfigError as exc:
                 raise ApiError(503, str(exc)) from None
         return client
@@ -421,7 +447,7 @@ class RedisBackend:
         known = await self._known_for(client, namespace)
         if known.gen != gen:
             raw = await client.hget(keys["meta"], "fixtures")
-            known.fixtures = fixtures_from_json(raw, self.state.fixtures.source)
+            known.fixtures = fixtures_from_json(raw, self.runtime.fixtures.source)
             known.keyring = KeyRing(known.fixtures.api_keys)
             known.gen = gen
         if known.fgen != fgen:
@@ -441,7 +467,7 @@ class RedisBackend:
         that expired, so they stay as many as there can be namespaces."""
         known = self._known.get(namespace)
         if known is None:
-            if len(self._known) > self.state.config.max_namespaces:
+            if len(self._known) > self.config.max_namespaces:
                 alive = {n.decode() for n in await client.zrange(NAMESPACES, 0, -1)}
                 for name in [n for n in self._known if n != DEFAULT and n not in alive]:
                     del self._known[name]
@@ -463,6 +489,14 @@ class RedisBackend:
         return None
 
     async def handle(self, handler: Handler, call: Call, ticket: Any) -> Reply:
+        try:
+            return await self._handle(handler, call, ticket)
+        except Restart:
+            raise
+        except Exception as exc:
+            return failure_reply(exc, call.method, call.path)
+
+    async def _handle(self, handler: Handler, call: Call, ticket: Ticket) -> Reply:
         if call.method in ("GET", "HEAD"):
             return await self._run(handler, call, ticket)
         # One writer per path per process at a time: the optimistic commit then only races
@@ -500,7 +534,6 @@ class RedisBackend:
 
     async def _run(self, handler: Handler, call: Call, ticket: Ticket) -> Reply:
         client = self.client()
-        state = self.state
         keys = keys_for(ticket.namespace)
         known = self._known.get(ticket.namespace)
         if known is None:  # dropped meanwhile (its namespace had expired): from the start
@@ -511,24 +544,20 @@ class RedisBackend:
                 raise Restart
             if ticket.item in known.cache:
                 ticket.fetched[ticket.item] = known.cache[ticket.item]
-        keyring = state.keyring
+        keyring = known.keyring or self.keyring
         try:
             for attempt in range(ATTEMPTS):
                 view = RedisView(self.template, ticket.fetched, ticket.complete, known.decoded)
                 if view.decoded:
                     known.decoded.update(view.decoded)
-                # A run again starts from the request as it came (the first may have parsed it).
-                run = call if not attempt else _fresh(call)
-                state.store, state.keyring = view, known.keyring or state.keyring
+                if attempt:  # a run again starts from the request as it came
+                    call.rewind()
                 try:
-                    reply = handler(run)
+                    reply = handler(call, Space(view, keyring))
                 except NeedFetch as need:
                     await self._fetch(client, keys, ticket, need.credential_id)
                     self._cache(known, ticket.fetched)
                     continue
-                finally:
-                    state.store, state.keyring = self.template, keyring
-                call.json, call.key, call.params = run.json, run.key, run.params
                 if ticket.speculative:
                     if await self._speculate(known, keys, ticket, view):
                         return reply
@@ -640,8 +669,8 @@ class RedisBackend:
             if ticket is None and not await self.client().exists(keys["meta"]):
                 return  # no `begin` (a 413) for a namespace that does not exist: not made here
             known = self._known.get(namespace)
-            keyring = known.keyring if known is not None and known.keyring else self.state.keyring
-            ttl = None if namespace == DEFAULT else math.ceil(self.state.config.namespace_ttl)
+            keyring = known.keyring if known is not None and known.keyring else self.keyring
+            ttl = None if namespace == DEFAULT else math.ceil(self.config.namespace_ttl)
             self._touch_soon(namespace)
             raw = orjson.dumps(live_view(bounded(entry), keyring.name_of))
             # Returns once written (with the entries of concurrent requests, in one batch);
@@ -669,9 +698,7 @@ class RedisBackend:
         client, _ = await self._admin()
         try:
             await self.batcher().flush()  # this process's journal entries first: cleared too
-            await self._write_all(
-                client, current.get(), self.state.fixtures, self.state.seeds(), False
-            )
+            await self._write_all(client, current.get(), self.runtime.fixtures, self.seeds(), False)
         except RedisError as exc:
             raise self.unavailable(exc) from None
 
@@ -692,7 +719,7 @@ class RedisBackend:
             )
         except RedisError as exc:
             raise self.unavailable(exc) from None
-        fixtures = fixtures_from_json(raw, self.state.fixtures.source)
+        fixtures = fixtures_from_json(raw, self.runtime.fixtures.source)
         encryptor = self.template.encryptor
         return fixtures, [decode(v, encryptor) for v in creds.values()]
 
@@ -788,7 +815,7 @@ class RedisBackend:
         client, _ = await self._admin()
         try:
             await client.zremrangebyscore(
-                NAMESPACES, "-inf", time.time() - self.state.config.namespace_ttl
+                NAMESPACES, "-inf", time.time() - self.config.namespace_ttl
             )
             named = await client.zrange(NAMESPACES, 0, -1, withscores=True)
             names = [DEFAULT, *sorted(n.decode() for n, _ in named)]
@@ -833,19 +860,6 @@ class RedisBackend:
         client = self._clients.pop(loop, None)
         if client is not None:
             await client.aclose(close_connection_pool=True)
-
-
-def _fresh(call: Call) -> Call:
-    """`call` as it came in, before a profile's run filled in the rest."""
-    return Call(
-        call.method,
-        call.path,
-        call.query,
-        call.headers,
-        call.body,
-        raw_path=call.raw_path,
-        header_list=call.header_list,
-    )
 
 
 def _admin_view(stored: dict[str, Any]) -> dict[str, Any]:
