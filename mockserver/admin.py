@@ -31,7 +31,6 @@ from credkit_core.errors import FixtureError, StateFileError
 from credkit_core.fixtures.loader import parse_fixtures
 from credkit_core.resources import ADMIN_SPEC, load_spec
 from mockserver.auth import bearer_token, tokens_equal
-from mockserver.backend import Backend
 from mockserver.dashboard import DASHBOARD_HEADERS, dashboard_page
 from mockserver.journal import MASK
 from mockserver.origins import suggested_origin
@@ -40,6 +39,7 @@ from mockserver.responses import ApiError, Reply, json_reply, send_reply, shown
 from mockserver.routing import compile_spec
 from mockserver.runtime import Runtime
 from mockserver.store import format_ms
+from mockserver.stores.base import Backend
 from mockserver.stream import request_stream
 from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
 

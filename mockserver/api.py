@@ -3,9 +3,10 @@ document (the router's default, so every path, however odd, gets an error-shaped
 
 In order: the body, read with the size limit counted while it streams (413) → injected faults
 → `--latency` → the profile (`mockserver.profile.Profile`), through the store
-(`mockserver.backend.Backend`: it gives the profile the request's namespace and, with
-`--state-file`, answers once the change is durable). One access-log line and one journal entry
-per request. Paths are relative to where the mock is mounted (`root_path`).
+(`mockserver.stores.base.Backend`: it picks the request's namespace and fault, tries the
+request again when it must, gives the profile the namespace and, with `--state-file`, answers
+once the change is durable). One access-log line and one journal entry per request. Paths are
+relative to where the mock is mounted (`root_path`).
 """
 
 from __future__ import annotations
@@ -16,16 +17,15 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
-from mockserver.backend import Backend, Restart
+from mockserver.faults import Fault
 from mockserver.journal import JournalEntry
 from mockserver.profile import Profile
 from mockserver.requests import Call, read_body, route_path
 from mockserver.responses import ApiError, Reply, error_reply, send_reply
 from mockserver.runtime import Runtime
+from mockserver.stores.base import Backend
 
 __all__ = ["ApiApp"]
-
-RESTARTS = 5  # times one request starts again (`Restart`) before it answers 503
 
 
 class ApiApp:
@@ -58,39 +58,32 @@ class ApiApp:
         else:
             body_len = len(body)
             slept = False
-            for _ in range(RESTARTS):
-                try:
-                    fault, ticket = await self.backend.begin(method, path)
-                except ApiError as exc:  # the shared store is unavailable: 503
-                    await send_reply(send, exc.reply())
-                    runtime.access_log.write(method, path, exc.status, 0.0)
-                    return
+
+            async def attempt(fault: Fault | None, ticket: Any) -> Reply:
+                """One try (the store may make more): the fault's latency and `--latency`
+                (once), the fault's answer, or the profile's through the store."""
+                nonlocal call, slept
                 if fault is not None and fault.latency_ms:
                     await asyncio.sleep(fault.latency_ms / 1000)
                 if config.latency_ms and not slept:
                     slept = True
                     await asyncio.sleep(config.latency_ms / 1000)
                 if fault is not None and fault.status is not None:
-                    injected = f"Injected fault {fault.id} ({fault.status})."
-                    reply = error_reply(fault.status, injected)
                     if fault.status in (204, 304):
-                        reply = Reply(fault.status, b"")
-                    break
+                        return Reply(fault.status, b"")
+                    return error_reply(fault.status, f"Injected fault {fault.id} ({fault.status}).")
                 headers = tuple(scope["headers"])  # one copy: the call's and the journal's
                 call = Call(method, path, scope["query_string"], dict(headers), body)
                 call.raw_path = scope.get("raw_path") or b""
                 call.header_list = headers
-                try:
-                    reply = await self.backend.handle(self.profile.handle, call, ticket)
-                except Restart:  # another process changed the namespace or its faults: again
-                    continue
-                break
-            else:
-                reply = error_reply(
-                    503,
-                    f"{method} {path} found the namespace changed by other requests "
-                    f"{RESTARTS} times in a row; retry it.",
-                )
+                return await self.backend.handle(self.profile.handle, call, ticket)
+
+            try:
+                reply, ticket = await self.backend.exchange(method, path, attempt)
+            except ApiError as exc:  # cannot begin (store unavailable, too many namespaces)
+                await send_reply(send, exc.reply())
+                runtime.access_log.write(method, path, exc.status, 0.0)
+                return
         await send_reply(send, reply)
         elapsed = (time.perf_counter() - started) * 1000
         await self.backend.record(

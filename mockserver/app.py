@@ -34,7 +34,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.admin import AdminApp
 from mockserver.api import ApiApp
-from mockserver.backend import Backend, MemoryBackend
 from mockserver.config import Config
 from mockserver.cors import MockCORSMiddleware
 from mockserver.docs import DocsPage, OutsideBasePath
@@ -46,7 +45,8 @@ from mockserver.profiles import check_profile, create_profile
 from mockserver.reload import FixturesWatcher
 from mockserver.requests import route_path
 from mockserver.runtime import Runtime, build_runtime
-from mockserver.space import MemorySpace
+from mockserver.stores.base import Backend, create_store
+from mockserver.stores.memory import MemoryBackend, MemorySpace
 
 __all__ = ["MockApp", "create_app"]
 
@@ -148,11 +148,4 @@ def create_app(config: Config | None = None) -> MockApp:
     config = config or Config()
     check_profile(config.profile)  # before the state file is opened
     runtime = build_runtime(config)
-    backend: Backend
-    if config.store == "memory":
-        backend = MemoryBackend(runtime)
-    else:
-        from mockserver.redisbackend import RedisBackend  # imports redis: only when asked for
-
-        backend = RedisBackend(runtime)
-    return MockApp(runtime, create_profile(config.profile, runtime), backend)
+    return MockApp(runtime, create_profile(config.profile, runtime), create_store(runtime))

@@ -20,7 +20,7 @@ from pathlib import Path
 from credkit_core.errors import CredkitError
 from credkit_core.fixtures.loader import load_fixtures
 from mockserver.runtime import Runtime
-from mockserver.space import MemorySpace
+from mockserver.stores.memory.space import MemorySpace
 
 __all__ = ["FixturesWatcher"]
 

@@ -13,7 +13,7 @@ import redis
 from credkit_core.catalog import BULLETS, MARKER
 from credkit_core.crypto import decrypt
 from credkit_core.resources import DEV_KEYS
-from mockserver.redisstore import decode, keys_for
+from mockserver.stores.redis.layout import decode, keys_for
 from tests.mockserver.conftest import FULL, OTHER, SECRET, Client, app_factory
 
 

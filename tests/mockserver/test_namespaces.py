@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from mockserver.namespaces import NamespaceRouter
-from mockserver.redisstore import keys_for
+from mockserver.stores.redis.layout import keys_for
 from tests import live
 from tests.assertions import assert_error
 from tests.mockserver.conftest import FULL, app_factory

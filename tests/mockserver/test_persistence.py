@@ -1,4 +1,5 @@
-"""The state file (`mockserver.persistence`): restart, compaction, corruption, torn records."""
+"""The state file (`mockserver.stores.memory.statefile`): restart, compaction, corruption, torn
+records."""
 
 from __future__ import annotations
 

@@ -6,11 +6,11 @@ import pytest
 from click.testing import CliRunner
 
 from credkit_cli import cli
-from mockserver.backend import MemoryBackend
 from mockserver.config import Config
 from mockserver.profiles import PROFILES, create_profile
 from mockserver.requests import Call
 from mockserver.runtime import build_runtime
+from mockserver.stores.memory import MemoryBackend
 
 
 def test_the_cli_offers_exactly_the_registered_profiles() -> None:

@@ -1,124 +1,32 @@
-"""Where the mock's state lives, behind one interface the API and the admin API use: `Backend`.
+"""`MemoryBackend`: the namespaces kept in this process (`--store memory`, the default).
 
-- `MemoryBackend`: this process's namespaces (`mockserver.space.MemorySpace`: the in-memory
-  store, and with `--state-file` the `default` namespace's file). Every method does what the
-  app did before there was a choice, with no `await` inside: on one event loop a request's
-  read-merge-write cannot interleave with another's.
-- `mockserver.redisbackend.RedisBackend` (`--store redis://...`): the same state shared by
-  every process on one Redis.
-
-A request through it: `begin` (the injected fault for this request, and whatever the backend
-prefetches) → `handle` (the profile's answer, over the space the backend gives it; once it is
-durable) → `record` (the journal entry, after the answer was sent). `handle` may raise
-`Restart` (nothing was changed): the app then calls `begin` and `handle` again, as for a new
-request. The admin API's operations are the other methods; `prepare`, `describe`, `count` and
-`close` are for the server's start and end.
+The `default` namespace is what `credkit serve` has always served; with `--state-file` it is
+loaded from the file and every change is appended to it (`mockserver.stores.memory.statefile`),
+an answer waiting until its change is on disk (a group commit shared by concurrent requests,
+`mockserver.stores.memory.groupcommit`). Other namespaces are made from the fixtures on first
+use and live in memory only. No method awaits between reading and changing a namespace, so on
+one event loop a request's read-merge-write cannot interleave with another's.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from credkit_core.errors import StateFileError
 from credkit_core.fixtures.loader import FixtureSet
 from mockserver.auth import KeyRing
-from mockserver.faults import Fault
 from mockserver.journal import JournalEntry, LiveJournal, MemoryTail
 from mockserver.namespaces import DEFAULT, current
-from mockserver.persistence import StateFile
 from mockserver.requests import Call
-from mockserver.responses import ApiError, Reply, error_reply, failure_reply
+from mockserver.responses import Reply, error_reply, failure_reply
 from mockserver.runtime import Runtime
-from mockserver.space import MemorySpace, Space
-from mockserver.store import Store, StoredCredential
+from mockserver.store import Store
+from mockserver.stores.base import Attempt, Handler, StateView, too_many_namespaces
+from mockserver.stores.memory.space import MemorySpace
+from mockserver.stores.memory.statefile import StateFile
 
-__all__ = ["Backend", "Handler", "MemoryBackend", "Restart", "StateView", "too_many_namespaces"]
-
-Handler = Callable[[Call, Space], Reply]  # a profile's `handle`
-StateView = tuple[FixtureSet, list[StoredCredential]]
-"""What `GET /__admin/state` shows: the fixtures in force (keys, workspaces), the credentials."""
-
-
-class Restart(Exception):
-    """Raised by `Backend.handle`, having changed nothing: what `begin` decided for the request
-    is out of date (another process changed the namespace or its faults meanwhile, so a fault
-    may now apply). The app calls `begin` again, then `handle`."""
-
-
-class Backend(Protocol):
-    """The mock's state as the API and the admin API reach it."""
-
-    def prepare(self) -> None:
-        """Before the server listens, outside its event loop: check and seed what the state
-        needs (`ConfigError`, exit 2, when it cannot be)."""
-        ...
-
-    def describe(self) -> str | None:
-        """The banner's line on where the state is kept; None: nothing to say (in memory)."""
-        ...
-
-    def count(self) -> int:
-        """Credentials in the `default` namespace (for the banner)."""
-        ...
-
-    async def begin(self, method: str, path: str) -> tuple[Fault | None, Any]:
-        """The injected fault this request takes (if any) and a ticket for `handle`."""
-        ...
-
-    async def handle(self, handler: Handler, call: Call, ticket: Any) -> Reply:
-        """`handler(call, space)` against the current state, its changes made atomically; an
-        exception it raises answered in the error shape (`failure_reply`). `Restart` when
-        `ticket` is out of date (nothing changed)."""
-        ...
-
-    async def record(self, entry: JournalEntry, ticket: Any) -> None:
-        """Journal `entry` in the namespace `begin` gave `ticket` for; ticket None (`begin`
-        was not reached, e.g. a 413): only into a namespace that exists, never a new one."""
-        ...
-
-    async def reset(self) -> None: ...
-
-    async def load(self, loaded: FixtureSet) -> None: ...
-
-    async def view(self) -> StateView: ...
-
-    async def journal(self) -> list[dict[str, Any]]: ...
-
-    async def clear_journal(self) -> None: ...
-
-    async def add_fault(
-        self, *, method: str, path: str, status: int | None, count: int | None, latency_ms: float
-    ) -> dict[str, Any]: ...
-
-    async def faults(self) -> list[dict[str, Any]]: ...
-
-    async def clear_faults(self) -> None: ...
-
-    async def remove_fault(self, fault_id: int) -> bool:
-        """Remove one fault; False when there is none with that id."""
-        ...
-
-    async def namespaces(self) -> list[dict[str, Any]]:
-        """Every namespace: name, credentials, journal entries, last use."""
-        ...
-
-    async def live_journal(self) -> LiveJournal:
-        """The caller's namespace's journal as the dashboard's live stream polls it."""
-        ...
-
-    async def close(self) -> None:
-        """At shutdown: write what is pending, release connections and files."""
-        ...
-
-
-def too_many_namespaces(name: str, cap: int) -> ApiError:
-    return ApiError(
-        429,
-        f"Namespace {name!r} cannot be created: {cap} namespaces exist (--max-namespaces). "
-        f"Reuse one, or wait until an idle one expires (--namespace-ttl).",
-    )
+__all__ = ["MemoryBackend"]
 
 
 class MemoryBackend:
@@ -186,10 +94,11 @@ class MemoryBackend:
     def count(self) -> int:
         return len(self.default.store)
 
-    async def begin(self, method: str, path: str) -> tuple[Fault | None, Any]:
+    async def exchange(self, method: str, path: str, attempt: Attempt) -> tuple[Reply, Any]:
+        """One attempt (nothing here is ever out of date): the namespace's fault, if any."""
         space = self._space()
         faults = space.faults
-        return (faults.take(method, path) if faults else None), space
+        return await attempt(faults.take(method, path) if faults else None, space), space
 
     async def handle(self, handler: Handler, call: Call, ticket: Any) -> Reply:
         """With `--state-file`, the answer once it is durable (see `durable`)."""
