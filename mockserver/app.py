@@ -1,9 +1,9 @@
 """The mock server as an ASGI application: `create_app(config)`, the composition root.
 
 Built from Starlette's pieces, outermost first: the `Host` check against DNS rebinding
-(`mockserver.hosts`, pure ASGI) → `CORSMiddleware` (`mockserver.cors`) → a
-`Router` with a `Route` for each spec document (`mockserver.documents`), a `Mount` for the
-admin API (`mockserver.admin`), and the credentials API (`mockserver.api`) as the router's
+(`mockserver.edge.hosts`, pure ASGI) → `CORSMiddleware` (`mockserver.edge.cors`) → a
+`Router` with a `Route` for each spec document (`mockserver.apps.documents`), a `Mount` for the
+admin API (`mockserver.apps.admin`), and the credentials API (`mockserver.apps.api`) as the router's
 default; the lifespan runs through the router. What is ours is what is fast and specific: the
 route table and validators compiled from the spec, the store, the crypto.
 
@@ -32,14 +32,14 @@ from contextlib import asynccontextmanager
 from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.admin import AdminApp
-from mockserver.api import ApiApp
+from mockserver.apps.admin import AdminApp
+from mockserver.apps.api import ApiApp
+from mockserver.apps.documents import SpecDocuments
 from mockserver.config import Config
-from mockserver.cors import MockCORSMiddleware
 from mockserver.docs import DocsPage, OutsideBasePath
-from mockserver.documents import SpecDocuments
-from mockserver.hosts import HostCheck
-from mockserver.namespaces import NamespaceRouter
+from mockserver.edge.cors import MockCORSMiddleware
+from mockserver.edge.hosts import HostCheck
+from mockserver.edge.namespaces import NamespaceRouter
 from mockserver.profile import Profile
 from mockserver.profiles import check_profile, create_profile
 from mockserver.reload import FixturesWatcher

@@ -15,8 +15,8 @@ from typing import Any
 
 from credkit_core.envvars import parse_bool, parse_list
 from credkit_core.errors import ConfigError
-from mockserver.hosts import normalize_host
-from mockserver.origins import normalize_origin
+from mockserver.edge.hosts import normalize_host
+from mockserver.edge.origins import normalize_origin
 from mockserver.stores import STORES, scheme_of
 
 __all__ = [

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from starlette.types import Receive, Scope, Send
 
-from mockserver.documents import answer_get
+from mockserver.apps.documents import answer_get
 from mockserver.responses import Reply, error_reply, send_reply, shown
 from mockserver.runtime import Runtime
 

@@ -18,8 +18,8 @@ from credkit_core.fixtures.loader import CredentialSeed, FixtureSet, load_fixtur
 from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 from mockserver.accesslog import AccessLog
 from mockserver.config import Config
-from mockserver.hosts import HostPolicy
-from mockserver.origins import OriginPolicy
+from mockserver.edge.hosts import HostPolicy
+from mockserver.edge.origins import OriginPolicy
 from mockserver.passphrase import resolve_passphrase
 from mockserver.routing import RouteTable, compile_spec
 

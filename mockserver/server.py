@@ -32,8 +32,8 @@ from credkit_core.errors import ConfigError
 from credkit_core.resources import DEV_KEYS
 from mockserver.app import MockApp, create_app
 from mockserver.config import Config, is_loopback_host
-from mockserver.hosts import WILDCARD_BINDS, HostPolicy
-from mockserver.origins import OriginPolicy
+from mockserver.edge.hosts import WILDCARD_BINDS, HostPolicy
+from mockserver.edge.origins import OriginPolicy
 
 __all__ = ["banner", "bind_socket", "configure_logging", "prepare", "run", "worker_app"]
 

@@ -9,12 +9,19 @@ swapped into a shared object around a request.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from mockserver.auth import KeyRing
 from mockserver.store import Store
 
-__all__ = ["Space"]
+__all__ = ["DEFAULT", "Space", "current"]
+
+DEFAULT = "default"  # the namespace of every path without `/ns/<name>/`
+
+current: ContextVar[str] = ContextVar("credkit_namespace", default=DEFAULT)
+"""The namespace of the request being served (set by `mockserver.edge.namespaces`; each store
+keeps its namespaces by it)."""
 
 
 @dataclass(eq=False, slots=True)

@@ -12,11 +12,10 @@ from typing import Any
 from credkit_core.fixtures.loader import FixtureSet
 from mockserver.auth import KeyRing
 from mockserver.journal import JournalEntry, LiveJournal
-from mockserver.namespaces import DEFAULT, current
 from mockserver.requests import Call
 from mockserver.responses import ApiError, Reply, failure_reply
 from mockserver.runtime import Runtime
-from mockserver.space import Space
+from mockserver.space import DEFAULT, Space, current
 from mockserver.store import Store
 from mockserver.stores.base import Attempt, Handler, StateView
 

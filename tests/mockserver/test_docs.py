@@ -1,5 +1,5 @@
 """`/docs` (`mockserver.docs`): the Swagger UI page, its offline assets, `/` redirecting to it, and
-the spec documents it reads (`mockserver.documents`), also under a base path."""
+the spec documents it reads (`mockserver.apps.documents`), also under a base path."""
 
 from __future__ import annotations
 

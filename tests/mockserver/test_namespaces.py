@@ -1,4 +1,4 @@
-"""Namespaces (`mockserver.namespaces`): `/ns/<name>/...` is a complete, isolated state, on
+"""Namespaces (`mockserver.edge.namespaces`): `/ns/<name>/...` is a complete, isolated state, on
 both stores; the cap, the expiry, and `credkit verify` against a namespace's base URL."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import redis
 
-from mockserver.namespaces import NamespaceRouter
+from mockserver.edge.namespaces import NamespaceRouter
 from mockserver.stores.redis.layout import keys_for
 from tests import live
 from tests.assertions import assert_error

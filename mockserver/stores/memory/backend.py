@@ -17,10 +17,10 @@ from credkit_core.errors import StateFileError
 from credkit_core.fixtures.loader import FixtureSet
 from mockserver.auth import KeyRing
 from mockserver.journal import JournalEntry, LiveJournal, MemoryTail
-from mockserver.namespaces import DEFAULT, current
 from mockserver.requests import Call
 from mockserver.responses import Reply, error_reply, failure_reply
 from mockserver.runtime import Runtime
+from mockserver.space import DEFAULT, current
 from mockserver.store import Store
 from mockserver.stores.base import Attempt, Handler, StateView, too_many_namespaces
 from mockserver.stores.memory.space import MemorySpace

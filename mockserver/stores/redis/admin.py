@@ -14,7 +14,7 @@ import orjson
 from credkit_core.fixtures.loader import FixtureSet
 from mockserver.faults import Fault
 from mockserver.journal import LiveJournal, Tail
-from mockserver.namespaces import DEFAULT, current
+from mockserver.space import DEFAULT, current
 from mockserver.store import Store
 from mockserver.stores.base import StateView
 from mockserver.stores.redis.connection import Connection

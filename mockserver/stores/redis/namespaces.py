@@ -20,10 +20,10 @@ from credkit_core.errors import ConfigError
 from credkit_core.fixtures.loader import ApiKey, FixtureSet, Workspace
 from mockserver.auth import KeyRing
 from mockserver.faults import Fault
-from mockserver.namespaces import DEFAULT
 from mockserver.passphrase import generate_passphrase
 from mockserver.responses import ApiError
 from mockserver.runtime import Runtime
+from mockserver.space import DEFAULT
 from mockserver.store import Store, StoredCredential
 from mockserver.stores.base import too_many_namespaces
 from mockserver.stores.redis.connection import Connection, shown_url

@@ -33,10 +33,9 @@ from redis.exceptions import RedisError
 from mockserver.auth import KeyRing
 from mockserver.faults import Fault
 from mockserver.journal import JournalEntry, bounded, live_view
-from mockserver.namespaces import DEFAULT, current
 from mockserver.requests import Call
 from mockserver.responses import ApiError, Reply, error_reply, failure_reply
-from mockserver.space import Space
+from mockserver.space import DEFAULT, Space, current
 from mockserver.store import Store, StoredCredential
 from mockserver.stores.base import Attempt, Handler, Restart
 from mockserver.stores.redis.connection import Connection

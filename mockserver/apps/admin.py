@@ -30,17 +30,17 @@ from starlette.types import Receive, Scope, Send
 from credkit_core.errors import FixtureError, StateFileError
 from credkit_core.fixtures.loader import parse_fixtures
 from credkit_core.resources import ADMIN_SPEC, load_spec
+from mockserver.apps.dashboard import DASHBOARD_HEADERS, dashboard_page
+from mockserver.apps.stream import request_stream
 from mockserver.auth import bearer_token, tokens_equal
-from mockserver.dashboard import DASHBOARD_HEADERS, dashboard_page
+from mockserver.edge.origins import suggested_origin
 from mockserver.journal import MASK
-from mockserver.origins import suggested_origin
 from mockserver.requests import read_body, route_path
 from mockserver.responses import ApiError, Reply, json_reply, send_reply, shown
 from mockserver.routing import compile_spec
 from mockserver.runtime import Runtime
 from mockserver.store import format_ms
 from mockserver.stores.base import Backend
-from mockserver.stream import request_stream
 from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
 
 __all__ = ["AdminApp", "AdminCall", "is_loopback"]
