@@ -9,9 +9,8 @@ back is served again (redis-py reconnects by itself).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +23,7 @@ from mockserver.responses import ApiError
 from mockserver.stores.redis.batch import Batcher
 from mockserver.stores.redis.layout import CLAIM, COMMIT, RESET, SPECULATE, TAIL, TAKE_FAULT
 
-__all__ = ["POOL_SIZE", "Connection", "shown_url"]
+__all__ = ["POOL_SIZE", "Connection", "Guard", "shown_url"]
 
 log = logging.getLogger("credkit")
 
@@ -49,6 +48,29 @@ def shown_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+class Guard:
+    """The context manager of `Connection.guard` (one per connection, reused: a request
+    crosses it on every round trip, and `contextlib.contextmanager` would make a generator
+    each time)."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, RedisError):
+            raise self.conn.unavailable(exc) from None
+
+
 class Connection:
     """The clients, scripts and batchers of this process, by event loop (a connection pool
     is bound to the loop that made it: one loop per process when serving, tests make several)."""
@@ -62,6 +84,7 @@ class Connection:
         self._client: Any = None
         self._batcher: Any = None
         self._script: dict[str, Any] = {}
+        self._guard = Guard(self)
 
     def client(self) -> Any:
         """This event loop's client."""
@@ -121,13 +144,9 @@ class Connection:
             f"({type(exc).__name__}); the mock answers again as soon as Redis is back.",
         )
 
-    @contextlib.contextmanager
-    def guard(self) -> Iterator[None]:
+    def guard(self) -> Guard:
         """A `RedisError` inside: `ApiError` 503 naming the store (never its password)."""
-        try:
-            yield
-        except RedisError as exc:
-            raise self.unavailable(exc) from None
+        return self._guard
 
     async def close(self) -> None:
         """Send this event loop's queued journal entries, then close its client."""
