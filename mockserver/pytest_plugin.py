@@ -53,8 +53,10 @@ class MockServer:
         return {"Authorization": f"Bearer {self.keys.get(key, key)}"}
 
     def reset(self) -> None:
-        """Back to the fixtures; journal and faults emptied."""
-        self.app.state.reset()
+        """Back to the fixtures; journal and faults emptied (the in-memory store's `default`
+        namespace; on a shared store `state` is None: send `POST /__admin/reset` instead)."""
+        if self.app.state is not None:
+            self.app.state.reset()
 
 
 @contextmanager

@@ -68,7 +68,7 @@ class RedisBackend:
     async def close(self) -> None:
         await self.conn.close()
 
-    # -- one API request ------------------------------------------------------------------------
+    # -- one API request --------------------------------------------------------------------------
 
     async def exchange(self, method: str, path: str, attempt: Attempt) -> tuple[Reply, Any]:
         return await self.requests.exchange(method, path, attempt)

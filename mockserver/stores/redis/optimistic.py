@@ -172,14 +172,7 @@ class Requests:
         return None
 
     async def handle(self, handler: Handler, call: Call, ticket: Any) -> Reply:
-        try:
-            return await self._handle(handler, call, ticket)
-        except Restart:
-            raise
-        except Exception as exc:
-            return failure_reply(exc, call.method, call.path)
-
-    async def _handle(self, handler: Handler, call: Call, ticket: Ticket) -> Reply:
+        """`_run`, one writer per path per process at a time."""
         if call.method in ("GET", "HEAD"):
             return await self._run(handler, call, ticket)
         # One writer per path per process at a time: the optimistic commit then only races
@@ -216,49 +209,57 @@ class Requests:
         del self._writing[name]
 
     async def _run(self, handler: Handler, call: Call, ticket: Ticket) -> Reply:
-        client = self.conn.client()
-        keys = keys_for(ticket.namespace)
-        known = self.spaces.known.get(ticket.namespace)
-        if known is None:  # dropped meanwhile (its namespace had expired): from the start
-            raise Restart
-        if ticket.speculative:  # what this process knows now (under the path's lock)
-            ticket.gen = known.gen
-            if not ticket.gen:
+        """`handler(call, space)` over what `ticket` fetched (or the cache), its changes
+        committed; again on fresher data when what it read changed. An exception of the
+        profile's is answered in the error shape (`failure_reply`); `Restart` goes through."""
+        try:
+            client = self.conn.client()
+            keys = keys_for(ticket.namespace)
+            known = self.spaces.known.get(ticket.namespace)
+            if known is None:  # dropped meanwhile (its namespace had expired): from the start
                 raise Restart
-            if ticket.item in known.cache:
-                ticket.fetched[ticket.item] = known.cache[ticket.item]
-        keyring = known.keyring or self.keyring
-        with self.conn.guard():
-            for attempt in range(ATTEMPTS):
-                view = RedisView(self.template, ticket.fetched, ticket.complete, known.decoded)
-                if view.decoded:
-                    known.decoded.update(view.decoded)
-                if attempt:  # a run again starts from the request as it came
-                    call.rewind()
-                try:
-                    reply = handler(call, Space(view, keyring))
-                except NeedFetch as need:
-                    await self._fetch(client, keys, ticket, need.credential_id)
-                    self._cache(known, ticket.fetched)
-                    continue
-                if ticket.speculative:
-                    if await self._speculate(known, keys, ticket, view):
+            if ticket.speculative:  # what this process knows now (under the path's lock)
+                ticket.gen = known.gen
+                if not ticket.gen:
+                    raise Restart
+                if ticket.item in known.cache:
+                    ticket.fetched[ticket.item] = known.cache[ticket.item]
+            keyring = known.keyring or self.keyring
+            with self.conn.guard():
+                for attempt in range(ATTEMPTS):
+                    view = RedisView(self.template, ticket.fetched, ticket.complete, known.decoded)
+                    if view.decoded:
+                        known.decoded.update(view.decoded)
+                    if attempt:  # a run again starts from the request as it came
+                        call.rewind()
+                    try:
+                        reply = handler(call, Space(view, keyring))
+                    except NeedFetch as need:
+                        await self._fetch(client, keys, ticket, need.credential_id)
+                        self._cache(known, ticket.fetched)
+                        continue
+                    if ticket.speculative:
+                        if await self._speculate(known, keys, ticket, view):
+                            return reply
+                        continue  # the current values are in `ticket.fetched`: run again
+                    if not view.changes:
                         return reply
-                    continue  # the current values are in `ticket.fetched`: run again
-                if not view.changes:
-                    return reply
-                if await self.conn.eval("commit", [keys["creds"]], commit_args(view)):
-                    self._cache(known, view.changes, view.written)
-                    return reply
-                # Something it read changed meanwhile: read again, run again.
-                await self._fetch(client, keys, ticket, None if ticket.complete else "")
-                self._cache(known, ticket.fetched)
-                await asyncio.sleep(random.random() * 0.0005 * attempt)
-        raise ApiError(
-            503,
-            f"{call.method} {call.path} lost {ATTEMPTS} races for the same credential with "
-            "other requests; retry it.",
-        )
+                    if await self.conn.eval("commit", [keys["creds"]], commit_args(view)):
+                        self._cache(known, view.changes, view.written)
+                        return reply
+                    # Something it read changed meanwhile: read again, run again.
+                    await self._fetch(client, keys, ticket, None if ticket.complete else "")
+                    self._cache(known, ticket.fetched)
+                    await asyncio.sleep(random.random() * 0.0005 * attempt)
+            raise ApiError(
+                503,
+                f"{call.method} {call.path} lost {ATTEMPTS} races for the same credential with "
+                "other requests; retry it.",
+            )
+        except Restart:
+            raise
+        except Exception as exc:
+            return failure_reply(exc, call.method, call.path)
 
     async def _speculate(
         self, known: Known, keys: dict[str, str], ticket: Ticket, view: RedisView
