@@ -87,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     app = create_app(Config(seed=args.seed))
     if args.quiet:
-        app.state.access_log.enabled = False
+        app.runtime.access_log.enabled = False
     else:  # as under `credkit serve`: buffered lines to a stream
-        app.state.access_log.stream = io.StringIO()
+        app.runtime.access_log.stream = io.StringIO()
     runner = asyncio.new_event_loop()
     runner.run_until_complete(loop(app, 2000))  # warm-up
     if args.profile:
@@ -101,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     per: list[float] = []
     for _ in range(args.batches):
-        app.state.access_log.flush()
-        if isinstance(app.state.access_log.stream, io.StringIO):
-            app.state.access_log.stream = io.StringIO()
+        app.runtime.access_log.flush()
+        if isinstance(app.runtime.access_log.stream, io.StringIO):
+            app.runtime.access_log.stream = io.StringIO()
         started = time.process_time()
         ok = runner.run_until_complete(loop(app, args.count))
         per.append((time.process_time() - started) / args.count * 1e6)

@@ -1,9 +1,9 @@
 """The mock server as an ASGI application: `create_app(config)`, the composition root.
 
 Built from Starlette's pieces, outermost first: the `Host` check against DNS rebinding
-(`mockserver.hosts`, pure ASGI) → `CORSMiddleware` (`mockserver.cors`) → a
-`Router` with a `Route` for each spec document (`mockserver.documents`), a `Mount` for the
-admin API (`mockserver.admin`), and the credentials API (`mockserver.api`) as the router's
+(`mockserver.edge.hosts`, pure ASGI) → `CORSMiddleware` (`mockserver.edge.cors`) → a
+`Router` with a `Route` for each spec document (`mockserver.apps.documents`), a `Mount` for the
+admin API (`mockserver.apps.admin`), and the credentials API (`mockserver.apps.api`) as the router's
 default; the lifespan runs through the router. What is ours is what is fast and specific: the
 route table and validators compiled from the spec, the store, the crypto.
 
@@ -12,6 +12,10 @@ some paths (one with an encoded newline, for instance), which would then get Sta
 "Not Found" instead of the spec's error shape; as the default it sees every path, and no
 per-request scope copy is made for it. Paths under `/api/` skip the router and go to the API
 directly: the router cost 10% of the CPU of a PUT (`MockApp.dispatch` has the figures).
+
+The process-wide part (`runtime`: config, spec, catalog, access log, policies) is built once;
+the namespaces' state is the store's (`backend`: in memory, or shared on Redis), which gives
+the profile the request's namespace with every call.
 
 The app can be mounted in any Starlette or FastAPI app (`Mount("/flowise", app=create_app())`);
 paths are then read below the mount point. A mounted app's lifespan does not run, so call
@@ -28,21 +32,21 @@ from contextlib import asynccontextmanager
 from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.admin import AdminApp
-from mockserver.api import ApiApp
-from mockserver.backend import Backend, MemoryBackend
+from mockserver.apps.admin import AdminApp
+from mockserver.apps.api import ApiApp
+from mockserver.apps.documents import SpecDocuments
 from mockserver.config import Config
-from mockserver.cors import MockCORSMiddleware
 from mockserver.docs import DocsPage, OutsideBasePath
-from mockserver.documents import SpecDocuments
-from mockserver.hosts import HostCheck, HostPolicy
-from mockserver.namespaces import NamespaceRouter
-from mockserver.origins import OriginPolicy
+from mockserver.edge.cors import MockCORSMiddleware
+from mockserver.edge.hosts import HostCheck
+from mockserver.edge.namespaces import NamespaceRouter
 from mockserver.profile import Profile
 from mockserver.profiles import check_profile, create_profile
 from mockserver.reload import FixturesWatcher
 from mockserver.requests import route_path
-from mockserver.state import AppState, build_state
+from mockserver.runtime import Runtime, build_runtime
+from mockserver.stores.base import Backend, create_store
+from mockserver.stores.memory import MemoryBackend, MemorySpace
 
 __all__ = ["MockApp", "create_app"]
 
@@ -50,20 +54,20 @@ API_PREFIX = "/api/"  # no spec document or admin path starts with it
 
 
 class MockApp:
-    """The ASGI app. `state` holds the store, keys, journal and faults; `profile` answers the
-    API; `router` and `admin` are the Starlette router and the admin API."""
+    """The ASGI app. `runtime` is what the process holds once; `backend` keeps the namespaces
+    (`state`: the `default` one, when it lives in this process); `profile` answers the API;
+    `router` and `admin` are the Starlette router and the admin API."""
 
-    def __init__(self, state: AppState, profile: Profile, backend: Backend | None = None) -> None:
-        self.state = state
+    def __init__(self, runtime: Runtime, profile: Profile, backend: Backend) -> None:
+        self.runtime = runtime
         self.profile = profile
-        self.backend: Backend = backend or MemoryBackend(
-            state, lambda space: create_profile(state.config.profile, space).handle
-        )
-        self.admin = AdminApp(state, self.backend)
-        self.api = ApiApp(state, profile, self.backend)
-        documents = SpecDocuments(state)
-        docs = DocsPage(state)
-        base = state.config.base_path
+        self.backend = backend
+        self.admin = AdminApp(runtime, backend)
+        self.api = ApiApp(runtime, profile, backend)
+        documents = SpecDocuments(runtime)
+        docs = DocsPage(runtime)
+        config = runtime.config
+        base = config.base_path
         self.router = Router(
             routes=[
                 Route("/openapi.yaml", documents),
@@ -78,30 +82,33 @@ class MockApp:
             lifespan=None if base else self.lifespan,
             redirect_slashes=False,  # `/__admin` and `/openapi.yaml/` are answered, not redirected
         )
-        config = state.config
         served: ASGIApp = self.router
         if base:  # everything below the base path; `/` and the bare prefix lead to its docs
             served = Router(
                 # namespaces below it too: `/base/ns/<name>/api/...`
                 routes=[Mount(base, app=NamespaceRouter(self.router))],
-                default=OutsideBasePath(state, base),
+                default=OutsideBasePath(runtime, base),
                 lifespan=self.lifespan,
                 redirect_slashes=False,
             )
-        self.origins = OriginPolicy(config.cors_origins)
         self.served = served
         self.shortcut = not base  # under a base path every request goes through the routers
         # Without a base path, namespaces are chosen before dispatch (so `/ns/x/api/...` takes
         # the shortcut); with one, inside its mount (above).
         routed: ASGIApp = self.dispatch if base else NamespaceRouter(self.dispatch)
-        self.cors = MockCORSMiddleware(routed, self.origins, state.access_log)
-        self.hosts = HostPolicy(config.allowed_hosts, bind_host=config.host)
-        self.asgi = HostCheck(self.cors, self.hosts, state.access_log)
+        self.cors = MockCORSMiddleware(routed, runtime.origins, runtime.access_log)
+        self.asgi = HostCheck(self.cors, runtime.hosts, runtime.access_log)
         self.watcher = (
-            FixturesWatcher(state, config.fixtures)
-            if config.reload and config.fixtures is not None
+            FixturesWatcher(runtime, self.state, config.fixtures)
+            if config.reload and config.fixtures is not None and self.state is not None
             else None
         )
+
+    @property
+    def state(self) -> MemorySpace | None:
+        """The `default` namespace (`.store`, `.keyring`, `.journal`, `.faults`, `.reset()`)
+        when it is kept in this process; None on a shared store (Redis)."""
+        return self.backend.default if isinstance(self.backend, MemoryBackend) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)
@@ -121,8 +128,8 @@ class MockApp:
 
     @asynccontextmanager
     async def lifespan(self, app: object) -> AsyncIterator[None]:
-        """With `--reload`, start watching the fixtures file; at shutdown, stop it, flush the
-        access log and close the state file."""
+        """With `--reload`, start watching the fixtures file; at shutdown, stop it, close the
+        store (the state file, Redis connections) and flush the access log."""
         task = asyncio.create_task(self.watcher.run()) if self.watcher is not None else None
         try:
             yield
@@ -132,17 +139,13 @@ class MockApp:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await self.backend.close()
-            self.state.close()
+            self.runtime.access_log.flush()
 
 
 def create_app(config: Config | None = None) -> MockApp:
-    """The mock server's ASGI app; `.state` is its `AppState` (store, keys, journal, faults)."""
+    """The mock server's ASGI app; `.runtime` is the process's part, `.backend` the store,
+    `.state` the `default` namespace in memory (store, keys, journal, faults)."""
     config = config or Config()
     check_profile(config.profile)  # before the state file is opened
-    state = build_state(config)
-    backend: Backend | None = None
-    if config.store != "memory":
-        from mockserver.redisbackend import RedisBackend  # imports redis: only when asked for
-
-        backend = RedisBackend(state)
-    return MockApp(state, create_profile(config.profile, state), backend)
+    runtime = build_runtime(config)
+    return MockApp(runtime, create_profile(config.profile, runtime), create_store(runtime))

@@ -15,8 +15,9 @@ from typing import Any
 
 from credkit_core.envvars import parse_bool, parse_list
 from credkit_core.errors import ConfigError
-from mockserver.hosts import normalize_host
-from mockserver.origins import normalize_origin
+from mockserver.edge.hosts import normalize_host
+from mockserver.edge.origins import normalize_origin
+from mockserver.stores import STORES, scheme_of
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -118,7 +119,7 @@ class Config:
                 "Config 'reload' is on but no fixtures file is given: --reload watches the "
                 "--fixtures FILE (CREDKIT_FIXTURES) for changes."
             )
-        if self.reload and self.store.startswith(STORE_SCHEMES):
+        if self.reload and scheme_of(self.store) != "memory":
             raise ConfigError(
                 "Config 'reload' (--reload) cannot be used with a Redis store (--store): the "
                 "fixtures seed the shared store once; load new ones with PUT /__admin/state."
@@ -221,18 +222,17 @@ def _checked(name: str, values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(checked)
 
 
-STORE_SCHEMES = ("redis://", "rediss://", "unix://")
-
-
 def is_loopback_host(host: str) -> bool:
     """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
     return host.startswith("127.") or host in ("localhost", "::1")
 
 
 def _check_store(store: str, state_file: Path | str | None, workers: int) -> None:
-    """A store is `memory` or a Redis URL; a state file and several workers need the right one."""
-    shared = store.startswith(STORE_SCHEMES)
-    if store != "memory" and not shared:
+    """A store is one of `STORES` (`memory`, a Redis URL); a state file and several workers
+    need the right one."""
+    scheme = scheme_of(store)
+    shared = scheme != "memory"
+    if scheme not in STORES:
         scheme, sep, _ = store.partition("://")
         shown = store if "@" not in store else (scheme + sep if sep else "") + "…"  # no password
         raise ConfigError(

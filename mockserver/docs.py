@@ -20,9 +20,9 @@ from pathlib import Path
 
 from starlette.types import Receive, Scope, Send
 
-from mockserver.documents import answer_get
+from mockserver.apps.documents import answer_get
 from mockserver.responses import Reply, error_reply, send_reply, shown
-from mockserver.state import AppState
+from mockserver.runtime import Runtime
 
 __all__ = ["ASSETS", "DocsPage", "OutsideBasePath", "assets_dir"]
 
@@ -91,8 +91,8 @@ def _asset(name: str) -> bytes:
 class DocsPage:
     """`/` (a redirect), `/docs` (the page) and `/docs/<asset>`; GET and HEAD only."""
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     def answer(self, path: str, root: str) -> Reply:
         if path in ("", "/"):
@@ -107,15 +107,15 @@ class DocsPage:
         return error_reply(404, f"No docs asset {shown(name)!r}; the page is at {root}/docs.")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await answer_get(self.state, scope, send, self.answer)
+        await answer_get(self.runtime, scope, send, self.answer)
 
 
 class OutsideBasePath:
     """Under `--base-path`, every path outside it: `/` and the bare prefix redirect to the docs
     page, anything else is a 404 in the error shape naming the base path."""
 
-    def __init__(self, state: AppState, base: str) -> None:
-        self.state = state
+    def __init__(self, runtime: Runtime, base: str) -> None:
+        self.runtime = runtime
         self.base = base
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -133,4 +133,4 @@ class OutsideBasePath:
             )
         await send_reply(send, reply)
         elapsed = (time.perf_counter() - started) * 1000
-        self.state.access_log.write(scope["method"], path, reply.status, elapsed)
+        self.runtime.access_log.write(scope["method"], path, reply.status, elapsed)

@@ -231,7 +231,7 @@ class Tail(NamedTuple):
 
 class LiveJournal(Protocol):
     """A namespace's journal as the dashboard's stream polls it: this process's
-    (`MemoryTail`) or every process's on Redis (`mockserver.redisbackend`)."""
+    (`MemoryTail`) or every process's on Redis (`mockserver.stores.redis`)."""
 
     async def tail(self, seen: int, limit: int) -> Tail:
         """The counts, and the entries recorded after number `seen` and still held: at most

@@ -45,7 +45,7 @@ class MockServer:
 
     @property
     def state(self) -> Any:
-        """The app's `AppState`: `.store`, `.journal`, `.faults`, ..."""
+        """The app's `default` namespace: `.store`, `.journal`, `.faults`, ..."""
         return self.app.state
 
     def headers(self, key: str = "full") -> dict[str, str]:
@@ -53,8 +53,10 @@ class MockServer:
         return {"Authorization": f"Bearer {self.keys.get(key, key)}"}
 
     def reset(self) -> None:
-        """Back to the fixtures; journal and faults emptied."""
-        self.app.state.reset()
+        """Back to the fixtures; journal and faults emptied (the in-memory store's `default`
+        namespace; on a shared store `state` is None: send `POST /__admin/reset` instead)."""
+        if self.app.state is not None:
+            self.app.state.reset()
 
 
 @contextmanager
@@ -82,11 +84,21 @@ def serving(
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        state: Any = getattr(app, "state", None)
-        if hasattr(state, "stopping"):
-            state.stopping = True  # the mock's live streams end, so the server can stop
+        runtime = _runtime_of(app)
+        if runtime is not None:
+            runtime.stopping = True  # the mock's live streams end, so the server can stop
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def _runtime_of(app: Any) -> Any:
+    """The mock's `Runtime` in `app`, or in the app it wraps (`.app`); None: not the mock."""
+    for _ in range(5):
+        runtime = getattr(app, "runtime", None)
+        if hasattr(runtime, "stopping"):
+            return runtime
+        app = getattr(app, "app", None)
+    return None
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +114,7 @@ def credkit_mock_server(credkit_mock_config: Config) -> Iterator[MockServer]:
     from mockserver.app import create_app
 
     app = create_app(credkit_mock_config)
-    known = {k.key for k in app.state.fixtures.api_keys}
+    known = {k.key for k in app.runtime.fixtures.api_keys}
     keys = {role: key for role, key in DEV_KEYS.items() if key in known}
     with serving(app, lifespan="on") as url:
         yield MockServer(base_url=url, app=app, keys=keys)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from credkit_core.errors import CredkitError
 from credkit_core.fixtures.loader import load_fixtures
-from mockserver.auth import KeyRing
-from mockserver.state import AppState
+from mockserver.runtime import Runtime
+from mockserver.stores.memory.space import MemorySpace
 
 __all__ = ["FixturesWatcher"]
 
@@ -38,10 +38,14 @@ def _signature(path: Path) -> Signature:
 
 
 class FixturesWatcher:
-    """Watches `state.config.fixtures`; `check()` reloads it once it changed."""
+    """Watches the fixtures file at `path`; `check()` reloads it into `space` (the `default`
+    namespace) once it changed. Namespaces made afterwards start from it too."""
 
-    def __init__(self, state: AppState, path: Path, interval: float = 0.5) -> None:
-        self.state = state
+    def __init__(
+        self, runtime: Runtime, space: MemorySpace, path: Path, interval: float = 0.5
+    ) -> None:
+        self.runtime = runtime
+        self.space = space
         self.path = path
         self.interval = interval
         self.seen = _signature(path)
@@ -57,35 +61,31 @@ class FixturesWatcher:
         return self.reload()
 
     def reload(self) -> bool:
-        state = self.state
+        space = self.space
         try:
-            fixtures = load_fixtures(self.path, catalog=state.catalog)
+            fixtures = load_fixtures(self.path, catalog=self.runtime.catalog)
         except (CredkitError, OSError) as exc:
             self.failures += 1
             log.error(
                 "Fixtures file %s changed but cannot be loaded, so the mock keeps its previous "
                 "state (%d credentials): %s Fix the file and save it again to reload.",
                 self.path,
-                len(state.store),
+                len(space.store),
                 exc,
             )
             return False
-        previous = state.fixtures
-        state.fixtures = fixtures
         try:
-            state.store.replace_all(state.seeds())
+            space.refixture(fixtures)
         except CredkitError as exc:  # a state file that refuses the change: nothing changed
-            state.fixtures = previous
             self.failures += 1
             log.error("Fixtures file %s changed but the reload was refused: %s", self.path, exc)
             return False
-        state.keyring = KeyRing(fixtures.api_keys)
-        state.loaded = None
+        self.runtime.fixtures = fixtures
         self.reloads += 1
         log.warning(
             "Reloaded fixtures from %s: %d credentials, %d API keys.",
             self.path,
-            len(state.store),
+            len(space.store),
             len(fixtures.api_keys),
         )
         return True

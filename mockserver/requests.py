@@ -30,6 +30,14 @@ class Call:
     raw_path: bytes = b""  # the path as sent, percent-encoding included (ASGI raw_path)
     header_list: tuple[tuple[bytes, bytes], ...] = ()  # every header in order, duplicates kept
 
+    def rewind(self) -> None:
+        """Back to the request as it came, before a profile's run filled in the rest (a store
+        that runs the profile again on fresher data starts it from here)."""
+        self.operation = None
+        self.params = {}
+        self.key = None
+        self.json = None
+
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
     """The whole body, or None as soon as it is known to exceed `limit` (never buffered past it).

@@ -7,12 +7,16 @@ by the caller from field names and ids, never from request body values.
 from __future__ import annotations
 
 import json
+import logging
 import re
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from starlette.types import Send
+
+from credkit_core.errors import StateFileError
 
 __all__ = [
     "JSON",
@@ -22,6 +26,7 @@ __all__ = [
     "dumps",
     "error_body",
     "error_reply",
+    "failure_reply",
     "json_reply",
     "send_reply",
     "shown",
@@ -81,6 +86,24 @@ def error_body(status: int, message: str) -> bytes:
 
 def error_reply(status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> Reply:
     return Reply(status, error_body(status, message), JSON, headers)
+
+
+def failure_reply(exc: Exception, method: str, path: str) -> Reply:
+    """The answer to a request whose profile (or store) raised `exc`: its own `ApiError`, 503
+    for a change the state file refused (nothing changed), else 500 with the exception's type
+    and frames logged, never its message (it could quote a body value)."""
+    if isinstance(exc, ApiError):
+        return exc.reply()
+    if isinstance(exc, StateFileError):
+        return error_reply(503, str(exc))
+    logging.getLogger("credkit").error(
+        "Unhandled %s in %s %s:\n%s",
+        type(exc).__name__,
+        method,
+        path,
+        "".join(traceback.format_tb(exc.__traceback__)),
+    )
+    return error_reply(500, "Internal error in the mock server (a bug; see its log).")
 
 
 def json_reply(status: int, data: Any) -> Reply:

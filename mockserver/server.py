@@ -14,7 +14,6 @@ exit status 2 (`ConfigError`), not uvicorn's log lines.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import errno
@@ -31,11 +30,10 @@ import uvicorn
 
 from credkit_core.errors import ConfigError
 from credkit_core.resources import DEV_KEYS
-from mockserver.app import create_app
+from mockserver.app import MockApp, create_app
 from mockserver.config import Config, is_loopback_host
-from mockserver.hosts import WILDCARD_BINDS, HostPolicy
-from mockserver.origins import OriginPolicy
-from mockserver.state import AppState
+from mockserver.edge.hosts import WILDCARD_BINDS, HostPolicy
+from mockserver.edge.origins import OriginPolicy
 
 __all__ = ["banner", "bind_socket", "configure_logging", "prepare", "run", "worker_app"]
 
@@ -108,10 +106,13 @@ def local_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def access_lines(config: Config) -> list[str]:
-    """The banner's lines on who may reach the mock: hosts, origins, warnings and hints."""
-    hosts = HostPolicy(config.allowed_hosts, bind_host=config.host)
-    origins = OriginPolicy(config.cors_origins)
+def access_lines(
+    config: Config, hosts: HostPolicy | None = None, origins: OriginPolicy | None = None
+) -> list[str]:
+    """The banner's lines on who may reach the mock: hosts, origins, warnings and hints (the
+    policies the app built, else made from `config`)."""
+    hosts = hosts or HostPolicy(config.allowed_hosts, bind_host=config.host)
+    origins = origins or OriginPolicy(config.cors_origins)
     lines = [f"  allowed hosts: {hosts.describe()}", f"  CORS origins: {origins.describe()}"]
     if hosts.any:
         lines.append(
@@ -132,27 +133,26 @@ def access_lines(config: Config) -> list[str]:
     return lines
 
 
-def banner(url: str, state: AppState, shared_count: int = 0) -> str:
+def banner(url: str, app: MockApp) -> str:
     """What `credkit serve` prints once it listens."""
-    config: Config = state.config
-    keys = [k for k in state.fixtures.api_keys if k.key in DEV_KEYS.values()]
+    runtime = app.runtime
+    config: Config = runtime.config
+    fixtures = runtime.fixtures
+    keys = [k for k in fixtures.api_keys if k.key in DEV_KEYS.values()]
     bound = "" if config.host not in WILDCARD_BINDS else f" (bound to {config.host or '*'})"
     base = f" (base path {config.base_path})" if config.base_path else ""
     root = url + config.base_path
-    shared = config.store != "memory"
+    store = app.backend.describe()
     workers = f" ({config.workers} workers)" if config.workers > 1 else ""
     lines = [
         f"credkit mock server {config.profile!r} profile listening on {url}{bound}{base}{workers}",
-        f"  credentials: {shared_count if shared else len(state.store)} "
-        f"(fixtures: {state.fixtures.source}"
+        f"  credentials: {app.backend.count()} (fixtures: {fixtures.source}"
         + (f", +{config.seed} generated" if config.seed else "")
         + ")",
-        f"  encryption passphrase: {state.passphrase_source}",
+        f"  encryption passphrase: {runtime.passphrase_source}",
     ]
-    if shared:
-        from mockserver.redisbackend import shown_url
-
-        lines.append(f"  store: {shown_url(config.store)} (shared by every process on it)")
+    if store is not None:
+        lines.append(f"  store: {store}")
     if config.state_file is not None:
         lines.append(f"  state file: {config.state_file}")
     if keys:
@@ -160,9 +160,9 @@ def banner(url: str, state: AppState, shared_count: int = 0) -> str:
         for key in keys:
             permissions = ", ".join(sorted(key.permissions)) or "(no permissions)"
             lines.append(f"    {key.key:<24} {key.workspace}  {permissions}")
-    lines.extend(access_lines(config))
+    lines.extend(access_lines(config, runtime.hosts, runtime.origins))
     if config.reload:
-        lines.append(f"  reloading the fixtures when {state.fixtures.source} changes")
+        lines.append(f"  reloading the fixtures when {fixtures.source} changes")
     lines.append(
         f"  docs: {root}/docs"
         + (
@@ -182,38 +182,29 @@ def banner(url: str, state: AppState, shared_count: int = 0) -> str:
     return _printable("\n".join(lines))
 
 
-def prepare(app: Any) -> None:
-    """With a shared store: check Redis and the passphrase, seed it, before listening (a
-    ConfigError, exit 2, when Redis cannot be reached or was set up with another passphrase).
-    Nothing to do in memory."""
-    if app.state.config.store == "memory":
-        return
-
-    async def check() -> None:
-        try:
-            await app.backend.prepare()
-        finally:
-            await app.backend.close()
-
-    asyncio.run(check())
+def prepare(app: MockApp) -> None:
+    """Before listening, what the store needs: with a shared store, check Redis and the
+    passphrase and seed it (a ConfigError, exit 2, when Redis cannot be reached or was set up
+    with another passphrase). Nothing to do in memory."""
+    app.backend.prepare()
 
 
-def _make_app(config: Config) -> Any:
+def _make_app(config: Config) -> MockApp:
     app = create_app(config)
-    state = app.state
+    access_log = app.runtime.access_log
     # Everything loaded so far (spec, catalog, up to 100k stored credentials) lives as long as
     # the server: out of the collector's sight, a full collection no longer walks it in the
     # middle of a request (the p99 with 100k stored credentials).
     gc.collect()
     gc.freeze()
     if logging.getLogger("credkit.access").isEnabledFor(logging.INFO):
-        state.access_log.stream = sys.stderr  # buffered, flushed every 50 ms
+        access_log.stream = sys.stderr  # buffered, flushed every 50 ms
     else:
-        state.access_log.enabled = False
+        access_log.enabled = False
     return app
 
 
-def worker_app() -> Any:
+def worker_app() -> MockApp:
     """The app of one `--workers` process (uvicorn's factory), from the parent's config."""
     values = json.loads(os.environ.pop(WORKER_CONFIG))  # secrets: not for later children
     for name in ("cors_origins", "allowed_hosts"):
@@ -239,15 +230,14 @@ def run(config: Config) -> None:
     except BaseException:
         sock.close()
         raise
-    state = app.state
-    shared_count = getattr(app.backend, "count", 0)
+    runtime = app.runtime
     if config.workers > 1:
-        _run_workers(config, sock, banner_for=lambda url: banner(url, state, shared_count))
+        _run_workers(config, sock, banner_for=lambda url: banner(url, app))
         return
 
     class _Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
-            state.stopping = True  # the dashboard's live streams end, so shutdown is not held
+            runtime.stopping = True  # the dashboard's live streams end: shutdown is not held
             super().handle_exit(sig, frame)
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -260,7 +250,7 @@ def run(config: Config) -> None:
                     port = sock.getsockname()[1]
                     break
             url = local_url(config.host, port)
-            print(banner(url, state, shared_count), flush=True)
+            print(banner(url, app), flush=True)
 
     uv_config = uvicorn.Config(app, **_uvicorn_options(config))
     # uvicorn re-raises the Ctrl-C it handled once the shutdown is complete: exit cleanly.

@@ -30,6 +30,10 @@ def free_port() -> int:
         return port
 
 
+class PortTaken(RuntimeError):
+    """redis-server could not have its port (another process listens there)."""
+
+
 class RedisServer:
     """One `redis-server` process on 127.0.0.1:`port`; `stop()` and `start()` again."""
 
@@ -38,6 +42,8 @@ class RedisServer:
         self.port = port or free_port()
         self.tls = tls  # a directory with cert.pem and key.pem: TLS only (`rediss://`)
         self.process: subprocess.Popen[bytes] | None = None
+        self.chosen = port is None  # the port was picked here, so another one will do
+        self.started_once = False
 
     @property
     def url(self) -> str:
@@ -47,6 +53,19 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        """Start it and wait until it answers. A free port chosen here can be taken by another
+        process (another xdist worker's server) before this one binds it: then it tries once
+        more on another free port. A port given by the caller, or a restart, keeps its port."""
+        try:
+            self._start()
+        except PortTaken:
+            if not self.chosen or self.started_once:
+                raise
+            self.port = free_port()
+            self._start()
+        self.started_once = True
+
+    def _start(self) -> None:
         command = shutil.which("redis-server")
         if command is None:
             pytest.skip(MISSING)
@@ -56,7 +75,7 @@ class RedisServer:
             listen = ("--port", "0", "--tls-port", str(self.port))
             listen += ("--tls-cert-file", str(cert), "--tls-key-file", str(key))
             listen += ("--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no")
-        self.process = subprocess.Popen(
+        self.process = process = subprocess.Popen(
             [
                 command,
                 *listen,
@@ -68,16 +87,28 @@ class RedisServer:
         )
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except (redis.ConnectionError, OSError):
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
-                time.sleep(0.05)
-            finally:
-                client.close()
+        try:
+            while True:
+                try:
+                    pid = client.info("server")["process_id"]
+                    break
+                except (redis.ConnectionError, OSError):
+                    if process.poll() is not None:  # most likely "Address already in use"
+                        self.process = None
+                        raise PortTaken(
+                            f"redis-server exited with {process.returncode} on port {self.port}"
+                        ) from None
+                    if time.monotonic() > deadline:
+                        self.stop()
+                        raise RuntimeError(
+                            f"redis-server did not start on port {self.port}"
+                        ) from None
+                    time.sleep(0.05)
+        finally:
+            client.close()
+        if pid != process.pid:  # another process's server answered there
+            self.stop()
+            raise PortTaken(f"port {self.port} is another redis-server's (pid {pid})")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -120,3 +120,87 @@ def test_find_cycle_finds_one() -> None:
 def test_no_import_cycles() -> None:
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " → ".join(cycle or [])
+
+
+# mockserver's parts, by what each must not import: the edge (hosts, CORS, namespaces) and the
+# stores know nothing of the apps or the profiles; the profiles know no store, app or edge (they
+# get the request's `Space`); the apps reach a store only through `stores.base.Backend` and a
+# profile only through `mockserver.profile.Profile`; only the composition root (`app`, `server`,
+# `cli`, the pytest plugin) builds the whole.
+ROOT_MODULES = ("mockserver.app", "mockserver.server", "mockserver.cli", "mockserver.pytest_plugin")
+PROFILES = ("mockserver.profile", "mockserver.profiles")
+MOCK_FORBIDDEN = {
+    "mockserver.edge": ("mockserver.apps", "mockserver.stores", *PROFILES, *ROOT_MODULES),
+    "mockserver.stores": ("mockserver.apps", "mockserver.edge", *PROFILES, *ROOT_MODULES),
+    "mockserver.profiles": (
+        "mockserver.apps",
+        "mockserver.edge",
+        "mockserver.stores",
+        *ROOT_MODULES,
+    ),
+    "mockserver.apps": (
+        "mockserver.profiles",
+        "mockserver.stores.memory",
+        "mockserver.stores.redis",
+        "mockserver.edge.hosts",
+        "mockserver.edge.cors",
+        "mockserver.edge.namespaces",
+        *ROOT_MODULES,
+    ),
+}
+
+
+def _under(module: str, prefix: str) -> bool:
+    """`module` is `prefix` or inside it."""
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def mock_crossings(graph: dict[str, set[str]], part: str) -> list[str]:
+    """Every import by a module of `part` of what `MOCK_FORBIDDEN` keeps it from."""
+    return sorted(
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        if _under(module, part)
+        for target in targets
+        if any(_under(target, banned) for banned in MOCK_FORBIDDEN[part])
+        and not _under(target, part)
+    )
+
+
+@pytest.mark.parametrize("part", sorted(MOCK_FORBIDDEN))
+def test_each_part_of_the_mock_imports_only_what_it_may(part: str) -> None:
+    graph = import_graph()
+    assert any(_under(m, part) for m in graph), f"{part} has no modules"
+    assert mock_crossings(graph, part) == []
+
+
+def test_a_crossing_between_parts_of_the_mock_is_found() -> None:
+    graph = {
+        "mockserver.stores.redis.admin": {"mockserver.apps.admin", "mockserver.stores.base"},
+        "mockserver.apps.api": {"mockserver.stores.base", "mockserver.profiles.spec"},
+        "mockserver.profilesx": {"mockserver.app"},
+    }
+    assert mock_crossings(graph, "mockserver.stores") == [
+        "mockserver.stores.redis.admin imports mockserver.apps.admin"
+    ]
+    assert mock_crossings(graph, "mockserver.apps") == [
+        "mockserver.apps.api imports mockserver.profiles.spec"
+    ]
+    assert mock_crossings(graph, "mockserver.profiles") == []
+
+
+def test_mock_modules_and_functions_stay_small() -> None:
+    """No module of the mock over 500 lines, no function over 80 (the issue-22 bounds)."""
+    too_big = []
+    for module, path in _module_files():
+        if module.split(".", 1)[0] != "mockserver":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > 500:
+            too_big.append(f"{module}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 80:
+                    too_big.append(f"{module}.{node.name}: {length} lines")
+    assert too_big == []

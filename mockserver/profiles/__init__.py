@@ -13,7 +13,7 @@ from credkit_core.errors import ConfigError
 from mockserver.profile import Profile, ProfileFactory
 from mockserver.profiles.flowise31 import Flowise31Profile
 from mockserver.profiles.spec import SpecProfile
-from mockserver.state import AppState
+from mockserver.runtime import Runtime
 
 __all__ = ["PROFILES", "check_profile", "create_profile"]
 
@@ -29,7 +29,7 @@ def check_profile(name: str) -> None:
         raise ConfigError(f"Config 'profile' has value {name!r}. Use one of {', '.join(PROFILES)}.")
 
 
-def create_profile(name: str, state: AppState) -> Profile:
-    """The profile called `name`, serving `state`."""
+def create_profile(name: str, runtime: Runtime) -> Profile:
+    """The profile called `name`, for the process's `runtime`."""
     check_profile(name)
-    return PROFILES[name](state)
+    return PROFILES[name](runtime)

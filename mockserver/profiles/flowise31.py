@@ -43,7 +43,8 @@ from mockserver.profiles.express_http import (
 from mockserver.profiles.flowise31_ops import FlowiseOperations
 from mockserver.requests import Call
 from mockserver.responses import JSON, ApiError, Reply
-from mockserver.state import AppState
+from mockserver.runtime import Runtime
+from mockserver.space import Space
 
 __all__ = ["Flowise31Profile", "js_number", "json_value", "parse_express_body"]
 
@@ -102,7 +103,7 @@ CREATE_OR_UPDATE = ("credentials:create", "credentials:update")
 MAX_DEPTH = 16_384
 _NUMBER_JS_DIFFERS = re.compile(r"\d[.eE]|\d{16}")
 
-Op = Callable[[Call, Any], Reply]
+Op = Callable[[Call, Space, Any], Reply]
 # (method, path pattern under /api/v1, permissions (any of; None: any valid key), operation)
 _ROUTES: list[tuple[str, re.Pattern[str], tuple[str, ...] | None, str]] = [
     ("GET", re.compile(r"/ping/?", re.I), None, "ping"),
@@ -208,20 +209,21 @@ class Flowise31Profile:
     """Real Flowise 3.1.4's answers, quirks included (see the module docstring). Its answers
     depart from the spec on purpose, so they are not checked against it."""
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
-        self.ops = FlowiseOperations(state)
+    def __init__(self, runtime: Runtime) -> None:
+        self.max_body = runtime.config.max_body
+        self.ops = FlowiseOperations(runtime)
 
-    def _key(self, headers: Sequence[tuple[bytes, bytes]]) -> ApiKey:
+    @staticmethod
+    def _key(headers: Sequence[tuple[bytes, bytes]], space: Space) -> ApiKey:
         token = (header(headers, b"authorization") or "").split("Bearer ")[-1]
         if not token or token != token.strip():  # the key is looked up exactly as split off
             raise ApiError(401, "")
         try:
-            return self.state.keyring.authenticate(b"Bearer " + token.encode("latin-1"))
+            return space.keyring.authenticate(b"Bearer " + token.encode("latin-1"))
         except ApiError:
             raise ApiError(401, "") from None
 
-    def _dispatch(self, call: Call, sub: str, body: Any) -> Reply:
+    def _dispatch(self, call: Call, space: Space, sub: str, body: Any) -> Reply:
         for method, pattern, permissions, op in _ROUTES:
             found = pattern.fullmatch(sub)
             if found is None:
@@ -236,7 +238,7 @@ class Flowise31Profile:
             ):
                 return Reply(403, FORBIDDEN, JSON)
             operation: Op = getattr(self.ops, op)
-            return operation(call, body)
+            return operation(call, space, body)
         return Reply(200, INDEX_PAGE, HTML)
 
     def _url(self, call: Call) -> str:
@@ -250,10 +252,10 @@ class Flowise31Profile:
             raise ApiError(500, "URI malformed") from None
         return url if has_tag(url) else sanitized_url(url)
 
-    def handle(self, call: Call) -> Reply:
+    def handle(self, call: Call, space: Space) -> Reply:
         headers = call.header_list or tuple(call.headers.items())
         try:
-            body = _express_body(headers, call.body, self.state.config.max_body)
+            body = _express_body(headers, call.body, self.max_body)
             path = pathname(self._url(call))
         except ApiError as exc:
             return exc.reply()
@@ -267,12 +269,12 @@ class Flowise31Profile:
                 if path.startswith(KEY_BLACKLIST):
                     return Reply(401, UNAUTHORIZED, JSON)
                 try:
-                    call.key = self._key(headers)
+                    call.key = self._key(headers, space)
                 except ApiError:
                     return Reply(401, UNAUTHORIZED, JSON)
         if path[:7].lower() != "/api/v1":
             return Reply(200, INDEX_PAGE, HTML)
         try:
-            return self._dispatch(call, path[7:], body)
+            return self._dispatch(call, space, path[7:], body)
         except ApiError as exc:
             return exc.reply()

@@ -26,7 +26,8 @@ import orjson
 from credkit_core.catalog import MARKER, mask_url_password
 from mockserver.requests import Call
 from mockserver.responses import JSON, ApiError, Reply, dumps, json_reply, shown
-from mockserver.state import AppState
+from mockserver.runtime import Runtime
+from mockserver.space import Space
 from mockserver.store import StoredCredential, now_ms
 
 __all__ = ["PING_TYPE", "FlowiseOperations", "sql_text"]
@@ -80,11 +81,11 @@ def _now_s() -> int:
 class FlowiseOperations:
     """One method per Flowise route; each takes the call and the parsed (Express) body."""
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
+    def __init__(self, runtime: Runtime) -> None:
+        self.catalog = runtime.catalog
         self._types_body: bytes | None = None
         secret_keys: dict[str, str] = {}
-        for ctype in state.catalog.types.values():
+        for ctype in runtime.catalog.types.values():
             secret_keys.update(dict.fromkeys(ctype.password_inputs, "password"))
             secret_keys.update(dict.fromkeys(ctype.url_inputs, "url"))
         self._secret_keys = secret_keys
@@ -94,13 +95,14 @@ class FlowiseOperations:
             raise ApiError(401, "Unauthorized Access")
         return call.key.workspace
 
-    def _encrypt(self, data: Any) -> str:
-        return self.state.store.encryptor.encrypt(dumps(data).decode("utf-8"))
+    @staticmethod
+    def _encrypt(space: Space, data: Any) -> str:
+        return space.store.encryptor.encrypt(dumps(data).decode("utf-8"))
 
-    def ping(self, call: Call, body: Any) -> Reply:
+    def ping(self, call: Call, space: Space, body: Any) -> Reply:
         return Reply(200, b"pong", PING_TYPE)
 
-    def create(self, call: Call, body: Any) -> Reply:
+    def create(self, call: Call, space: Space, body: Any) -> Reply:
         fields = body if isinstance(body, dict) else {}
         name, ctype = fields.get("name"), fields.get("credentialName")
         data = fields.get("plainDataObj")
@@ -113,10 +115,10 @@ class FlowiseOperations:
         workspace = self._workspace(call)
         given = fields.get("id")
         stamp = _now_s()
-        encrypted = self._encrypt(data)
+        encrypted = self._encrypt(space, data)
         if _truthy(given):
             credential_id = str(given)
-            existing = self.state.store.find(credential_id)
+            existing = space.store.find(credential_id)
             if existing is not None and existing.workspace_id != workspace:
                 raise _service_error(
                     "createCredential", "SQLITE_CONSTRAINT: UNIQUE constraint failed: credential.id"
@@ -133,7 +135,7 @@ class FlowiseOperations:
             created_ms=existing.created_ms if existing is not None else stamp,
             updated_ms=stamp,
         )
-        self.state.store.put(stored)
+        space.store.put(stored)
         answer = stored.full()
         answer.update(name=name, credentialName=ctype)
         if existing is not None:  # TypeORM's save() of a known id: an UPDATE, no createdDate
@@ -168,10 +170,10 @@ class FlowiseOperations:
             )
         return json_reply(200, {k: answer[k] for k in order})
 
-    def list(self, call: Call, body: Any) -> Reply:
+    def list(self, call: Call, space: Space, body: Any) -> Reply:
         workspace = self._workspace(call)
         wanted = parse_qs(call.query.decode("latin-1")).get("credentialName", [])
-        everything = self.state.store.list(workspace)
+        everything = space.store.list(workspace)
         if not any(wanted):
             found = everything
         else:  # one query per name, results concatenated in the order of the names
@@ -180,7 +182,7 @@ class FlowiseOperations:
 
     def _redact(self, credential: StoredCredential) -> Any:
         data, name = credential.data, credential.credential_name
-        ctype = self.state.catalog.get(name) if name else None
+        ctype = self.catalog.get(name) if name else None
         if name and ctype is None:
             return {}  # an unknown type: nothing, whatever the data is
         if not isinstance(data, dict):
@@ -199,21 +201,21 @@ class FlowiseOperations:
             return MARKER
         return mask_url_password(value) if kind == "url" and isinstance(value, str) else value
 
-    def get(self, call: Call, body: Any) -> Reply:
+    def get(self, call: Call, space: Space, body: Any) -> Reply:
         credential_id = call.params["id"]
-        found = self.state.store.get(credential_id, self._workspace(call))
+        found = space.store.get(credential_id, self._workspace(call))
         if found is None:
             raise _not_found("createCredential", credential_id)
         answer = found.summary()
         answer["plainDataObj"] = self._redact(found)
         return json_reply(200, answer)
 
-    def reveal(self, call: Call, body: Any) -> Reply:
+    def reveal(self, call: Call, space: Space, body: Any) -> Reply:
         credential_id = call.params["id"]
-        found = self.state.store.get(credential_id, self._workspace(call))
+        found = space.store.get(credential_id, self._workspace(call))
         if found is None:
             raise _not_found("revealCredentialById", credential_id)
-        ctype = self.state.catalog.get(found.credential_name)
+        ctype = self.catalog.get(found.credential_name)
         urls = ctype.url_inputs if ctype is not None else frozenset()
         shown_data = {
             key: (mask_url_password(value) if isinstance(value, str) else value)
@@ -223,12 +225,12 @@ class FlowiseOperations:
         }
         return json_reply(200, {"plainDataObj": shown_data})
 
-    def update_no_id(self, call: Call, body: Any) -> Reply:
+    def update_no_id(self, call: Call, space: Space, body: Any) -> Reply:
         raise ApiError(412, "Error: credentialsController.updateCredential - id not provided!")
 
-    def update(self, call: Call, body: Any) -> Reply:
+    def update(self, call: Call, space: Space, body: Any) -> Reply:
         credential_id = call.params["id"]
-        current = self.state.store.get(credential_id, self._workspace(call))
+        current = space.store.get(credential_id, self._workspace(call))
         if current is None:
             raise _not_found("updateCredential", credential_id)
         fields = body if isinstance(body, dict) else {}
@@ -246,11 +248,11 @@ class FlowiseOperations:
             credential_name=current.credential_name if ctype is _MISSING else sql_text(ctype),
             workspace_id=current.workspace_id,
             data=data,
-            encrypted=self._encrypt(data),
+            encrypted=self._encrypt(space, data),
             created_ms=current.created_ms,
             updated_ms=_now_s(),
         )
-        self.state.store.put(updated)
+        space.store.put(updated)
         answer = updated.full()
         if name is not _MISSING:
             answer["name"] = name
@@ -258,18 +260,16 @@ class FlowiseOperations:
             answer["credentialName"] = ctype
         return json_reply(200, answer)
 
-    def delete_no_id(self, call: Call, body: Any) -> Reply:
+    def delete_no_id(self, call: Call, space: Space, body: Any) -> Reply:
         raise ApiError(412, "Error: credentialsController.deleteCredentials - id not provided!")
 
-    def delete(self, call: Call, body: Any) -> Reply:
-        deleted = self.state.store.delete(call.params["id"], self._workspace(call))
+    def delete(self, call: Call, space: Space, body: Any) -> Reply:
+        deleted = space.store.delete(call.params["id"], self._workspace(call))
         return Reply(200, b'{"raw":[],"affected":%d}' % int(deleted), JSON)
 
-    def types(self, call: Call, body: Any) -> Reply:
+    def types(self, call: Call, space: Space, body: Any) -> Reply:
         if self._types_body is None:
-            self._types_body = orjson.dumps(
-                [self._with_icon(e) for e in self.state.catalog.entries]
-            )
+            self._types_body = orjson.dumps([self._with_icon(e) for e in self.catalog.entries])
         return Reply(200, self._types_body, JSON)
 
     @staticmethod
@@ -277,13 +277,13 @@ class FlowiseOperations:
         # Real Flowise answers the icon's path on its own disk; this is where it serves it.
         return {**entry, "icon": f"/api/v1/components-credentials-icon/{entry['name']}"}
 
-    def type(self, call: Call, body: Any) -> Reply:
+    def type(self, call: Call, space: Space, body: Any) -> Reply:
         name = call.params["name"]
         found = []
         # The name is read after sanitize-html, which turned "&" into "&amp;": Flowise splits on
         # that (a literal "&amp;" in the URL does the same).
         for part in name.split("&amp;") if "&amp;" in name else [name]:
-            entry = self.state.catalog.get(part)
+            entry = self.catalog.get(part)
             if entry is None:
                 detail = f"Error: {_TYPES} - Credential {shown(part)} not found"
                 raise ApiError(500, f"Error: {_TYPES} - {detail}")

@@ -21,24 +21,26 @@ from mockserver.profiles.spec_ops import SpecOperations
 from mockserver.requests import Call
 from mockserver.responses import JSON, ApiError, Reply, error_reply, shown
 from mockserver.routing import Operation
-from mockserver.state import AppState
+from mockserver.runtime import Runtime
+from mockserver.space import Space
 from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
 
 __all__ = ["SpecProfile"]
 
 log = logging.getLogger("credkit")
 
-Handler = Callable[[Call], Reply]
+Handler = Callable[[Call, Space], Reply]
 
 
 class SpecProfile:
     """The `spec` profile (contract.md): route, authenticate, check the body, run the handler."""
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
-        self.routes = state.routes
-        self.operations = SpecOperations(state)
-        self.answers = Answers(state.document)
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.routes = runtime.routes
+        self.operations = SpecOperations(runtime)
+        self.answers = Answers(runtime.document)
+        self.validate_responses = runtime.config.validate_responses
         self.handlers: dict[str, Handler] = {}
         for operation_id, operation in self.routes.by_operation_id.items():
             handler = getattr(self.operations, operation.handler, None)
@@ -63,10 +65,11 @@ class SpecProfile:
         call.params = params
         return operation
 
-    def authenticate(self, call: Call, operation: Operation) -> None:
+    def authenticate(self, call: Call, operation: Operation, space: Space) -> None:
         if operation.needs_auth:
-            key = self.state.keyring.authenticate(call.headers.get(b"authorization"))
-            self.state.keyring.authorize(key, operation.permission)
+            keyring = space.keyring
+            key = keyring.authenticate(call.headers.get(b"authorization"))
+            keyring.authorize(key, operation.permission)
             call.key = key
 
     def read_body(self, call: Call, operation: Operation) -> None:
@@ -81,12 +84,12 @@ class SpecProfile:
         call.json = parse_body(call.body)
         validate_body(operation, call.json)
 
-    def handle(self, call: Call) -> Reply:
+    def handle(self, call: Call, space: Space) -> Reply:
         """Run every check in the contract's order, then the operation's handler."""
         try:
             operation = self.route(call)
             call.operation = operation
-            self.authenticate(call, operation)
+            self.authenticate(call, operation, space)
             try:
                 preference = parse_prefer(call.headers.get(b"prefer"))
                 if preference is not None:  # a documented answer, chosen; nothing read or changed
@@ -97,10 +100,10 @@ class SpecProfile:
                 return exc.reply()
             if preference is None:
                 self.read_body(call, operation)
-                reply = self.handlers[operation.operation_id](call)
+                reply = self.handlers[operation.operation_id](call, space)
         except ApiError as exc:
             reply = exc.reply()
-        if call.operation is not None and self.state.config.validate_responses:
+        if call.operation is not None and self.validate_responses:
             return self.check_reply(call.operation, reply)
         return reply
 

@@ -114,19 +114,3 @@ def test_list_checks_is_never_read_from_the_environment() -> None:
     )
     assert result.exit_code == 2
     assert "--base-url (or CREDKIT_BASE_URL) is required" in result.output
-
-
-def test_the_readme_documents_every_variable_and_exit_code() -> None:
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Verifying a real server", 1)[1].split("\n### ", 1)[0]
-    for command in COMMANDS.values():
-        for option in _options(command):
-            if option.envvar:
-                assert f"`{option.envvar}`" in section or (
-                    # the table writes per-command pairs once, for verify
-                    f"`{str(option.envvar).replace('CREDKIT_FUZZ_', 'CREDKIT_VERIFY_')}`" in section
-                ), option.envvar
-    for code in ("| 0 |", "| 1 |", "| 2 |"):
-        assert code in section

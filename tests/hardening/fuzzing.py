@@ -12,8 +12,8 @@ data, use after free, ...), configured for this contract:
 - `positive_data_acceptance` accepts 404: generated ids are random and mostly unknown.
 
 schemathesis' in-process client sends `Host: testserver`, which the mock refuses (it answers
-loopback names only, `mockserver.hosts`); `fuzz` hands it the app behind `loopback_host`, which
-sends what a real client of the mock sends: `Host: 127.0.0.1`.
+loopback names only, `mockserver.edge.hosts`); `fuzz` hands it the app behind `loopback_host`,
+which sends what a real client of the mock sends: `Host: 127.0.0.1`.
 """
 
 from __future__ import annotations

@@ -113,9 +113,9 @@ def test_no_plain_equality_on_secrets_in_auth_code() -> None:
     """The modules that check keys and tokens compare them only through `tokens_equal`."""
     import inspect
 
-    import mockserver.admin
+    import mockserver.apps.admin
 
-    for module in (mockserver.auth, mockserver.admin):
+    for module in (mockserver.auth, mockserver.apps.admin):
         source = inspect.getsource(module)
         for needle in (".key ==", "== key", "token ==", "== token", "admin_token =="):
             assert needle not in source, (module.__name__, needle)

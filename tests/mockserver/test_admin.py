@@ -1,4 +1,4 @@
-"""The admin API (`mockserver.admin`, spec/admin.openapi.yaml): access rules and operations."""
+"""The admin API (`mockserver.apps.admin`, spec/admin.openapi.yaml): access rules and operations."""
 
 from __future__ import annotations
 

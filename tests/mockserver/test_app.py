@@ -184,7 +184,7 @@ def test_readonly_key_lacks_write_permissions(
 
 
 def test_permissions_come_from_the_spec(app: Any) -> None:
-    routes = app.state.routes
+    routes = app.runtime.routes
     assert routes.by_operation_id["updateCredential"].permission == "credentials:update"
     assert routes.by_operation_id["getCredential"].permission == "credentials:view"
     assert routes.by_operation_id["listCredentialTypes"].permission is None
@@ -353,7 +353,7 @@ def test_journal_and_access_log_never_hold_secrets(
 def test_unhandled_errors_are_500_and_logged_without_their_message(
     app: Any, client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def boom(call: Any) -> Any:
+    def boom(call: Any, space: Any) -> Any:
         raise RuntimeError("sk-" + "secret-in-an-exception")
 
     monkeypatch.setitem(app.profile.handlers, "ping", boom)

@@ -179,11 +179,11 @@ def test_answers_conform_to_the_spec(
 
 
 def test_injected_500_conforms_where_documented(openapi: Any, conformance_client: Client) -> None:
-    state = conformance_client.app.state
+    app = conformance_client.app
     for operation_id, status, method, path, headers, body in CASES:
-        if status != 200 or 500 not in state.routes.by_operation_id[operation_id].statuses:
+        if status != 200 or 500 not in app.runtime.routes.by_operation_id[operation_id].statuses:
             continue
-        state.faults.add(method=method, path=path, status=500, count=1, latency_ms=0)
+        app.state.faults.add(method=method, path=path, status=500, count=1, latency_ms=0)
         response = _send(conformance_client, method, path, headers, body)
         assert response.status_code == 500
         _validate(openapi, method, path, response)

@@ -1,5 +1,5 @@
-"""CORS (`mockserver.cors`, `mockserver.origins`): preflights answered before auth, refused
-ones explained, allowed origins additive to the localhost default, `*` patterns."""
+"""CORS (`mockserver.edge.cors`, `mockserver.edge.origins`): preflights answered before auth,
+refused ones explained, allowed origins additive to the localhost default, `*` patterns."""
 
 from __future__ import annotations
 

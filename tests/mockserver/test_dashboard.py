@@ -1,4 +1,4 @@
-"""The dashboard's endpoints (`mockserver.dashboard`, `mockserver.stream`, the new admin
+"""The dashboard's endpoints (`mockserver.apps.dashboard`, `mockserver.apps.stream`, the new admin
 operations): the page under the access rules, one fault removed, the passphrase source, and the
 live stream (a real server: a stream does not end by itself)."""
 
@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from credkit_core.resources import DEV_KEYS
+from mockserver.apps.stream import BACKLOG
 from mockserver.journal import JournalEntry, mask_answer
 from mockserver.pytest_plugin import serving
-from mockserver.stream import BACKLOG
 from tests.mockserver.conftest import FULL, Client
 from tests.mockserver.test_admin import CRED, REMOTE
 

@@ -1,5 +1,5 @@
 """`/docs` (`mockserver.docs`): the Swagger UI page, its offline assets, `/` redirecting to it, and
-the spec documents it reads (`mockserver.documents`), also under a base path."""
+the spec documents it reads (`mockserver.apps.documents`), also under a base path."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def prefixed(make_app: Callable[..., Any], make_client: Callable[..., Client]) -
 
 
 def test_base_path_serves_the_api_docs_and_specs_below_it(prefixed: Client) -> None:
-    assert prefixed.app.state.config.base_path == "/flowise"
+    assert prefixed.app.runtime.config.base_path == "/flowise"
     listed = prefixed.get("/flowise/api/v1/credentials", headers=FULL)
     assert listed.status_code == 200 and listed.json()
     changed = prefixed.put("/flowise/api/v1/credentials/cred-789", json={"name": "X"}, headers=FULL)

@@ -13,7 +13,7 @@ import redis
 from credkit_core.catalog import BULLETS, MARKER
 from credkit_core.crypto import decrypt
 from credkit_core.resources import DEV_KEYS
-from mockserver.redisstore import decode, keys_for
+from mockserver.stores.redis.layout import decode, keys_for
 from tests.mockserver.conftest import FULL, OTHER, SECRET, Client, app_factory
 
 
@@ -41,13 +41,13 @@ MEMORY_ONLY = pytest.mark.parametrize("store_url", ["memory"], indirect=True)
 
 def stored(app: Any, credential_id: str = "cred-789") -> dict[str, Any]:
     """The plain data stored for `credential_id` (on Redis: its ciphertext, decrypted)."""
-    if app.state.config.store == "memory":
+    if app.runtime.config.store == "memory":
         return dict(app.state.store.find(credential_id).data)
-    client = redis.Redis.from_url(app.state.config.store)
+    client = redis.Redis.from_url(app.runtime.config.store)
     raw = client.hget(keys_for("default")["creds"], credential_id)
     client.close()
     assert raw is not None
-    return dict(decode(raw, app.state.store.encryptor).data)
+    return dict(decode(raw, app.runtime.encryptor).data)
 
 
 def create(

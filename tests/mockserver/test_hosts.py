@@ -1,5 +1,5 @@
-"""The `Host` check (`mockserver.hosts`): loopback names, the bound address and `--allowed-host`
-are answered; any other `Host` gets 403 in the error shape, naming the option."""
+"""The `Host` check (`mockserver.edge.hosts`): loopback names, the bound address and
+`--allowed-host` are answered; any other `Host` gets 403 in the error shape, naming the option."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.hosts import CACHE_SIZE, HostCheck, HostPolicy, host_name, normalize_host
+from mockserver.edge.hosts import CACHE_SIZE, HostCheck, HostPolicy, host_name, normalize_host
 from tests.assertions import assert_error
 from tests.mockserver.conftest import FULL, Client
 

@@ -1,4 +1,4 @@
-"""Namespaces (`mockserver.namespaces`): `/ns/<name>/...` is a complete, isolated state, on
+"""Namespaces (`mockserver.edge.namespaces`): `/ns/<name>/...` is a complete, isolated state, on
 both stores; the cap, the expiry, and `credkit verify` against a namespace's base URL."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import redis
 
-from mockserver.namespaces import NamespaceRouter
-from mockserver.redisstore import keys_for
+from mockserver.edge.namespaces import NamespaceRouter
+from mockserver.stores.redis.layout import keys_for
 from tests import live
 from tests.assertions import assert_error
 from tests.mockserver.conftest import FULL, app_factory
@@ -83,8 +83,8 @@ def test_an_oversized_body_never_creates_a_namespace(make_app: Any, make_client:
     big = {"name": "x" * 100}
     assert_error(client.put("/ns/two" + CRED, json=big, headers=FULL), 413, "16 bytes")
     assert [n["name"] for n in client.get("/__admin/namespaces").json()] == ["default", "one"]
-    if app.state.config.store != "memory":  # no key of it either
-        raw = redis.Redis.from_url(app.state.config.store)
+    if app.runtime.config.store != "memory":  # no key of it either
+        raw = redis.Redis.from_url(app.runtime.config.store)
         assert raw.zscore("credkit:namespaces", "two") is None
         assert not raw.exists(*keys_for("two").values())
         raw.close()
@@ -101,7 +101,7 @@ def test_idle_namespaces_expire(make_app: Any, make_client: Any) -> None:
     app = make_app(namespace_ttl=120)
     client = make_client(app)
     assert client.put("/ns/old" + CRED, json={"name": "old"}, headers=FULL).status_code == 200
-    store = app.state.config.store
+    store = app.runtime.config.store
     if store == "memory":
         app.backend.spaces["old"].used -= 121  # as if idle for longer than the TTL
         app.backend._purged = 0.0

@@ -1,10 +1,10 @@
-"""`mockserver.origins`: `--cors-origin` values checked and compiled into one safe regex."""
+"""`mockserver.edge.origins`: `--cors-origin` values checked and compiled into one safe regex."""
 
 from __future__ import annotations
 
 import pytest
 
-from mockserver.origins import OriginPolicy, normalize_origin, pattern_regex, suggested_origin
+from mockserver.edge.origins import OriginPolicy, normalize_origin, pattern_regex, suggested_origin
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The state file (`mockserver.persistence`): restart, compaction, corruption, torn records."""
+"""The state file (`mockserver.stores.memory.statefile`): restart, compaction, corruption, torn
+records."""
 
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ def test_generated_passphrase_is_kept_beside_the_file(
     assert key_file_for(path).exists()
     app, _ = start(make_app, make_client, path, secret_key=None)
     assert app.state.store.find("cred-789").name == "x"
-    assert "saved" not in app.state.passphrase_source
+    assert "saved" not in app.runtime.passphrase_source
 
 
 def test_wrong_passphrase_is_reported(tmp_path: Path, make_app: Any, make_client: Any) -> None:

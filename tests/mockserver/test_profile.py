@@ -15,7 +15,7 @@ PUT = "/api/v1/credentials/cred-789"
 
 
 def break_handler(app: Any, operation_id: str, reply: Reply) -> None:
-    app.profile.handlers[operation_id] = lambda call: reply
+    app.profile.handlers[operation_id] = lambda call, space: reply
 
 
 GOOD = {

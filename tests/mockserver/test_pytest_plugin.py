@@ -67,19 +67,12 @@ def test_custom_key(credkit_mock):
     result.assert_outcomes(passed=1)
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "python-client.md"
 
 
-def readme_section(title: str) -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(f"### {title}")
-    end = text.find("\n### ", start + 1)
-    return text[start : end if end != -1 else None]
-
-
-def test_the_readme_examples_run(pytester: pytest.Pytester) -> None:
-    """The README's test and its `credkit_mock_config` override, as a user would paste them."""
-    section = readme_section("Testing a Python client (`credkit_mock`)")
+def test_the_guide_examples_run(pytester: pytest.Pytester) -> None:
+    """The guide's test and its `credkit_mock_config` override, as a user would paste them."""
+    section = GUIDE.read_text(encoding="utf-8")
     test_code, conftest_code = re.findall(r"```python\n(.*?)```", section, re.S)
     fixtures = yaml.safe_load(DEFAULT_FIXTURES.read_text(encoding="utf-8"))
     fixtures["credentials"][0]["name"] = "Seeded by the override"
@@ -97,8 +90,8 @@ def test_the_readme_examples_run(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=2)
 
 
-def test_the_readme_lists_the_seeded_credentials_and_keys() -> None:
-    section = readme_section("Testing a Python client (`credkit_mock`)")
+def test_the_guide_lists_the_seeded_credentials_and_keys() -> None:
+    section = GUIDE.read_text(encoding="utf-8")
     rows = re.findall(r"^\| `([^`]+)` \| ([^|]+) \| `([^`]+)` \| ([^|]+) \|$", section, re.M)
     fixtures = yaml.safe_load(DEFAULT_FIXTURES.read_text(encoding="utf-8"))
     seeded = [

@@ -1,4 +1,4 @@
-"""`mockserver.redisbackend` in-process: two apps on one Redis stand for two processes."""
+"""`mockserver.stores.redis` in-process: two apps on one Redis stand for two processes."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import redis
 
 from credkit_core.errors import ConfigError
 from mockserver.pytest_plugin import serving
-from mockserver.redisbackend import Ticket, shown_url
-from mockserver.redisstore import keys_for
 from mockserver.requests import Call
+from mockserver.stores.redis import shown_url
+from mockserver.stores.redis.layout import keys_for
+from mockserver.stores.redis.optimistic import Ticket
 from tests.mockserver.conftest import FULL, app_factory
 from tests.mockserver.test_dashboard import read_events
 from tests.redisserver import RedisServer
@@ -97,7 +98,7 @@ def test_processes_with_different_passphrases_refuse_to_share(redis_url: str) ->
 def test_a_generated_passphrase_is_shared_through_redis(redis_url: str, make_client: Any) -> None:
     one = app_factory(redis_url)(secret_key=None)
     two = app_factory(redis_url)(secret_key=None)
-    assert one.state.passphrase_source == "generated, kept in Redis"
+    assert one.runtime.passphrase_source == "generated, kept in Redis"
     made = make_client(one).post(
         "/api/v1/credentials",
         json={"name": "n", "credentialName": "openAIApi", "plainDataObj": {"a": "1"}},
@@ -136,7 +137,7 @@ def test_concurrent_puts_through_two_processes_lose_nothing(make_app: Any) -> No
         return [r.status_code for r in responses]
 
     assert asyncio.run(run()) == [200] * 200
-    client = app_factory(one.state.config.store)()
+    client = app_factory(one.runtime.config.store)()
     data = asyncio.run(_view(client))
     assert all(data[f"k{i}"] == i for i in range(200))
 
@@ -194,14 +195,6 @@ def test_one_fault_is_removed_for_every_process(make_app: Any, make_client: Any)
     assert two.delete(f"/__admin/faults/{added['id']}").status_code == 204
     assert one.get("/api/v1/ping").status_code == 200
     assert one.delete(f"/__admin/faults/{added['id']}").status_code == 404
-
-
-def test_a_request_leaves_the_process_keyring_as_it_was(make_app: Any, make_client: Any) -> None:
-    app = make_app()
-    client = make_client(app)
-    before = app.state.keyring
-    assert client.get(CRED, headers=FULL).status_code == 200
-    assert app.state.keyring is before  # the namespace's keyring was only borrowed
 
 
 @pytest.mark.parametrize("prefix", ["", "/ns/team"])
@@ -276,7 +269,7 @@ def test_what_a_process_knows_of_expired_namespaces_is_dropped(
     raw.close()
     for name in ("c", "d"):
         assert client.get(f"/ns/{name}/api/v1/ping").status_code == 200
-    assert set(app.backend._known) - {"default"} == {"c", "d"}
+    assert set(app.backend.spaces.known) - {"default"} == {"c", "d"}
 
 
 def test_a_write_through_another_process_is_seen_by_the_next_get_and_put(
@@ -286,7 +279,7 @@ def test_a_write_through_another_process_is_seen_by_the_next_get_and_put(
     a, b = make_client(a_app), make_client(make_app())
     assert a.put(CRED, json={"plainDataObj": {"a": "1"}}, headers=FULL).status_code == 200
     assert a.get(CRED, headers=FULL).status_code == 200  # from A's cache, checked in Redis
-    assert a_app.backend.speculated >= 1 and a_app.backend.stale == 0
+    assert a_app.backend.requests.speculated >= 1 and a_app.backend.requests.stale == 0
     changed = {"name": "from-b", "plainDataObj": {"b": "2"}}
     assert b.put(CRED, json=changed, headers=FULL).status_code == 200
     got = a.get(CRED, headers=FULL).json()  # A's cached value is stale now
@@ -295,7 +288,7 @@ def test_a_write_through_another_process_is_seen_by_the_next_get_and_put(
     assert a.put(CRED, json={"plainDataObj": {"c": "4"}}, headers=FULL).status_code == 200
     data = b.get(CRED, headers=FULL).json()["plainDataObj"]
     assert (data["a"], data["b"], data["c"]) == ("1", "3", "4")  # merged over B's last write
-    assert a_app.backend.stale == 2 and a_app.backend.restarts == 0
+    assert a_app.backend.requests.stale == 2 and a_app.backend.requests.restarts == 0
     assert b.delete(CRED, headers=FULL).status_code == 200
     assert a.get(CRED, headers=FULL).status_code == 404
     loaded = {
@@ -315,11 +308,11 @@ def test_a_fault_added_through_another_process_applies_to_the_next_request(
     a, b = make_client(a_app), make_client(make_app())
     assert a.get(CRED, headers=FULL).status_code == 200
     assert a.get(CRED, headers=FULL).status_code == 200  # A knows: no fault, the value
-    begun = a_app.backend.speculated
+    begun = a_app.backend.requests.speculated
     assert b.post("/__admin/faults", json={"path": CRED, "status": 500, "count": 1}).status_code
     assert a.get(CRED, headers=FULL).status_code == 500
     assert a.get(CRED, headers=FULL).status_code == 200  # count 1: used up
-    assert a_app.backend.restarts == 1 and a_app.backend.speculated > begun
+    assert a_app.backend.requests.restarts == 1 and a_app.backend.requests.speculated > begun
     fault = {"method": "PUT", "path": CRED, "status": 409}
     assert b.post("/__admin/faults", json=fault).status_code == 201
     assert a.put(CRED, json={"name": "x"}, headers=FULL).status_code == 409
@@ -339,7 +332,7 @@ def test_a_known_namespace_that_expired_is_made_again(
     raw.close()
     got = client.get("/ns/gone" + CRED, headers=FULL)
     assert got.status_code == 200 and got.json()["name"] != "old"
-    assert app.backend.restarts == 1
+    assert app.backend.requests.restarts == 1
 
 
 def test_speculative_requests_fetch_nothing_before_their_commit(
@@ -421,7 +414,7 @@ def test_scripts_redis_forgot_are_loaded_again(
 def test_writes_to_one_path_take_turns_and_a_cancelled_one_passes_its_turn(
     make_app: Any, cancelled: str
 ) -> None:
-    backend = make_app().backend
+    backend = make_app().backend.requests  # the request path
     order: list[str] = []
 
     async def run() -> None:
@@ -445,7 +438,7 @@ def test_writes_to_one_path_take_turns_and_a_cancelled_one_passes_its_turn(
 
         def write(name: str) -> asyncio.Task[Any]:
             call = Call("PUT", CRED, b"", {}, name.encode())
-            return asyncio.ensure_future(backend.handle(lambda c: None, call, ticket))
+            return asyncio.ensure_future(backend.handle(lambda c, s: None, call, ticket))
 
         a, b, c = write("a"), write("b"), write("c")
         await asyncio.sleep(0.01)

@@ -1,4 +1,4 @@
-"""`mockserver.redisbatch.Batcher`, and the journal the Redis store writes through it."""
+"""`mockserver.stores.redis.batch.Batcher`, and the journal the Redis store writes through it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
-from mockserver.redisbatch import Batcher
+from mockserver.stores.redis.batch import Batcher
 from tests.inprocess import asgi_client
 from tests.mockserver.conftest import app_factory
 from tests.redisserver import RedisServer

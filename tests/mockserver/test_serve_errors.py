@@ -175,7 +175,7 @@ def test_a_state_file_name_that_is_not_utf8_prints_escaped(tmp_path: Path) -> No
     state_file = Path(str(tmp_path / "state-") + "\udcff.jsonl")
     app = create_app(Config(state_file=state_file, secret_key="k"))
     try:
-        text = banner("http://127.0.0.1:3000", app.state)
+        text = banner("http://127.0.0.1:3000", app)
     finally:
         app.state.close()
     text.encode("utf-8")  # printable on a strict UTF-8 stdout

@@ -109,7 +109,7 @@ def test_serve_help_says_the_flowise_profile_ignores_prefer() -> None:
 
 def test_banner_under_a_base_path_names_the_docs() -> None:
     app = create_app(Config(secret_key="k", port=0, base_path="/flowise"))
-    text = banner("http://127.0.0.1:4321", app.state)
+    text = banner("http://127.0.0.1:4321", app)
     assert "listening on http://127.0.0.1:4321 (base path /flowise)" in text
     assert (
         "docs: http://127.0.0.1:4321/flowise/docs   (Try it out: Authorize with YOUR_API_KEY)"
@@ -135,7 +135,7 @@ def test_corrupt_state_file_exits_2_naming_file_and_line(tmp_path: Path) -> None
 
 def test_banner_shows_url_keys_and_curl_never_the_passphrase() -> None:
     app = create_app(Config(secret_key="do-not-print-me", port=0))
-    text = banner("http://127.0.0.1:4321", app.state)
+    text = banner("http://127.0.0.1:4321", app)
     assert "http://127.0.0.1:4321" in text
     for key in ("dev-admin-key", "YOUR_API_KEY", "dev-readonly-key"):
         assert key in text

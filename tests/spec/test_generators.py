@@ -38,6 +38,9 @@ PYTHON_GENERATOR = "openapi-python-client==0.29.1"
 
 pytestmark = [
     pytest.mark.e2e,
+    # One xdist worker runs them all: the npm tools, the generator's venv and the server below
+    # are module-scoped, and each worker would make its own (an npm install, a pip install).
+    pytest.mark.xdist_group("spec-generators"),
     pytest.mark.skipif(
         shutil.which("npm") is None or shutil.which("npx") is None,
         reason="npm/npx not installed: the spec's linter and generator tests need Node.js and "

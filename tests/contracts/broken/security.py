@@ -70,12 +70,12 @@ def method_override_after_auth() -> Any:
     profile = app.profile
     original = profile.authenticate
 
-    def authenticate(call: Any, operation: Any) -> None:
+    def authenticate(call: Any, operation: Any, space: Any) -> None:
         sent = call.headers.get(STASH)
         found = profile.routes.match(call.path) if sent else None
         if sent and found is not None:
             operation = found[0].operations.get(sent.decode(), operation)
-        original(call, operation)
+        original(call, operation, space)
 
     profile.authenticate = authenticate
 
@@ -218,7 +218,7 @@ def get_ignores_workspace() -> Any:
     app = mock()
     store = app.state.store
 
-    def get_credential(call: Any) -> Reply:
+    def get_credential(call: Any, space: Any) -> Reply:
         found = store.find(call.params["id"])
         if found is None:
             raise ApiError(404, "Credential not found in this workspace.")

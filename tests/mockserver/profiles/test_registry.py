@@ -9,7 +9,8 @@ from credkit_cli import cli
 from mockserver.config import Config
 from mockserver.profiles import PROFILES, create_profile
 from mockserver.requests import Call
-from mockserver.state import build_state
+from mockserver.runtime import build_runtime
+from mockserver.stores.memory import MemoryBackend
 
 
 def test_the_cli_offers_exactly_the_registered_profiles() -> None:
@@ -22,6 +23,8 @@ def test_the_cli_offers_exactly_the_registered_profiles() -> None:
 
 @pytest.mark.parametrize("name", list(PROFILES))
 def test_every_profile_answers_through_the_one_interface(name: str) -> None:
-    profile = create_profile(name, build_state(Config(profile=name, secret_key="k")))
-    reply = profile.handle(Call("GET", "/api/v1/ping", b"", {}, b""))
+    runtime = build_runtime(Config(profile=name, secret_key="k"))
+    profile = create_profile(name, runtime)
+    space = MemoryBackend(runtime).default
+    reply = profile.handle(Call("GET", "/api/v1/ping", b"", {}, b""), space)
     assert (reply.status, reply.body) == (200, b"pong")

@@ -1,4 +1,4 @@
-"""Reading the state file back (see `mockserver.persistence` for its layout and writing).
+"""Reading the state file back (`mockserver.stores.memory.statefile`: its layout, writing).
 
 Records hold `encryptedData` (never plaintext); loading decrypts it with the saved passphrase.
 A torn LAST line (a crash mid-append: no final newline) is dropped with a warning and cut off;

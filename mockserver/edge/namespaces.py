@@ -12,20 +12,16 @@ everything below reads paths as before, and sets `current` for the backends.
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.responses import error_reply, send_reply
+from mockserver.space import DEFAULT, current
 
 __all__ = ["DEFAULT", "NAME_RE", "NamespaceRouter", "current"]
 
-DEFAULT = "default"
 NAME_RE = re.compile(r"[a-z0-9-]{1,63}")
 PREFIX = "/ns/"
-
-current: ContextVar[str] = ContextVar("credkit_namespace", default=DEFAULT)
-"""The namespace of the request being served (set by `NamespaceRouter`)."""
 
 
 class NamespaceRouter:

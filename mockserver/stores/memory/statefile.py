@@ -19,7 +19,7 @@ file, later appends follow it there, and the worker fsyncs it and renames it ove
 file (atomic) before anything it holds is answered.
 
 Records hold `encryptedData` (never plaintext). Reading the file back (torn last records,
-corruption reports) is `mockserver.stateload`.
+corruption reports) is `mockserver.stores.memory.stateload`.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from typing import Any
 import orjson
 
 from credkit_core.errors import StateFileError
-from mockserver.groupcommit import GroupCommit
-from mockserver.stateload import VERSION, StateLoader, record_of
 from mockserver.store import Store, StoredCredential
+from mockserver.stores.memory.groupcommit import GroupCommit
+from mockserver.stores.memory.stateload import VERSION, StateLoader, record_of
 
 __all__ = ["COMPACT_BYTES", "StateFile"]
 

@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 from credkit_core.resources import ADMIN_SPEC, CREDENTIALS_SPEC
 from mockserver.requests import route_path
 from mockserver.responses import JSON, Reply, error_reply, send_reply
-from mockserver.state import AppState
+from mockserver.runtime import Runtime
 
 __all__ = ["SERVERS_YAML", "SpecDocuments", "answer_get", "mount_root"]
 
@@ -34,7 +34,7 @@ def mount_root(scope: Scope) -> str:
 
 
 async def answer_get(
-    state: AppState, scope: Scope, send: Send, answer: Callable[[str, str], Reply]
+    runtime: Runtime, scope: Scope, send: Send, answer: Callable[[str, str], Reply]
 ) -> None:
     """Answer a GET/HEAD with `answer(path, mount root)` (405 for any other method), logged
     like every other request: the documents and the docs page are served this way."""
@@ -46,7 +46,7 @@ async def answer_get(
         reply = answer(path, mount_root(scope))
     await send_reply(send, reply)
     elapsed = (time.perf_counter() - started) * 1000
-    state.access_log.write(scope["method"], path, reply.status, elapsed)
+    runtime.access_log.write(scope["method"], path, reply.status, elapsed)
 
 
 def _yaml(source: bytes, root: str) -> bytes:
@@ -60,8 +60,8 @@ def _yaml(source: bytes, root: str) -> bytes:
 class SpecDocuments:
     """Serves the bundled specs as shipped (YAML) or as JSON; GET and HEAD only (else 405)."""
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
         self._docs: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
     def document(self, path: str, root: str = "") -> tuple[bytes, bytes]:
@@ -73,7 +73,7 @@ class SpecDocuments:
             elif path.endswith(".yaml"):
                 self._docs[key] = (_yaml(CREDENTIALS_SPEC.read_bytes(), root), YAML)
             else:
-                document: dict[str, Any] = self.state.document
+                document: dict[str, Any] = self.runtime.document
                 if root:
                     document = {**document, "servers": [{"url": root}]}
                 self._docs[key] = (orjson.dumps(document), JSON)
@@ -81,5 +81,5 @@ class SpecDocuments:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await answer_get(
-            self.state, scope, send, lambda path, root: Reply(200, *self.document(path, root))
+            self.runtime, scope, send, lambda path, root: Reply(200, *self.document(path, root))
         )

@@ -11,7 +11,7 @@ frontend under development runs. `--cors-origin` adds to it:
   refused for that reason). A pattern without a port matches any port; `:*` says so;
 - `*`: any origin.
 
-The admin API is stricter (`mockserver.admin`): it answers pages of its own origin and of
+The admin API is stricter (`mockserver.apps.admin`): it answers pages of its own origin and of
 origins listed with `--cors-origin` (exact or pattern), not the local default nor `*` — a page
 on another local port is another site.
 

@@ -30,17 +30,17 @@ from starlette.types import Receive, Scope, Send
 from credkit_core.errors import FixtureError, StateFileError
 from credkit_core.fixtures.loader import parse_fixtures
 from credkit_core.resources import ADMIN_SPEC, load_spec
+from mockserver.apps.dashboard import DASHBOARD_HEADERS, dashboard_page
+from mockserver.apps.stream import request_stream
 from mockserver.auth import bearer_token, tokens_equal
-from mockserver.backend import Backend, MemoryBackend
-from mockserver.dashboard import DASHBOARD_HEADERS, dashboard_page
+from mockserver.edge.origins import suggested_origin
 from mockserver.journal import MASK
-from mockserver.origins import OriginPolicy, suggested_origin
 from mockserver.requests import read_body, route_path
 from mockserver.responses import ApiError, Reply, json_reply, send_reply, shown
 from mockserver.routing import compile_spec
-from mockserver.state import AppState
+from mockserver.runtime import Runtime
 from mockserver.store import format_ms
-from mockserver.stream import request_stream
+from mockserver.stores.base import Backend
 from mockserver.validation import body_is_empty, is_json_media_type, parse_body, validate_body
 
 __all__ = ["AdminApp", "AdminCall", "is_loopback"]
@@ -100,10 +100,10 @@ class AdminApp:
     """The `/__admin` ASGI app. Each operation's handler is the method named by its
     operationId in snake_case (`resetState` → `reset_state`), as in the profiles."""
 
-    def __init__(self, state: AppState, backend: Backend | None = None) -> None:
-        self.state = state
-        self.backend: Backend = backend or MemoryBackend(state)
-        self.origins = OriginPolicy(state.config.cors_origins)
+    def __init__(self, runtime: Runtime, backend: Backend) -> None:
+        self.runtime = runtime
+        self.backend = backend
+        self.origins = runtime.origins
         self.routes = compile_spec(load_spec(ADMIN_SPEC))
         self.handlers: dict[str, AdminHandler] = {
             operation_id: getattr(self, operation.handler)
@@ -113,7 +113,7 @@ class AdminApp:
     def check_access(
         self, scope: Scope, headers: dict[bytes, bytes], operation_id: str = ""
     ) -> None:
-        token = self.state.config.admin_token
+        token = self.runtime.config.admin_token
         if token is not None:
             if operation_id in PUBLIC_WITH_TOKEN:
                 return
@@ -156,19 +156,19 @@ class AdminApp:
         path = PREFIX + route_path(scope)  # mounted at /__admin: read below the mount point
         status = await self.answer(scope, receive, send, path)
         elapsed = (time.perf_counter() - started) * 1000
-        self.state.access_log.write(scope["method"], path, status, elapsed)
+        self.runtime.access_log.write(scope["method"], path, status, elapsed)
 
     async def answer(self, scope: Scope, receive: Receive, send: Send, path: str) -> int:
         """Answer one admin request; the status sent (0 when the client went away)."""
         try:
-            body = await read_body(scope, receive, self.state.config.max_body)
+            body = await read_body(scope, receive, self.runtime.config.max_body)
         except ConnectionAbortedError:
             return 0
         headers = dict(scope["headers"])
         try:
             if body is None:
                 raise ApiError(
-                    413, f"Request body is larger than {self.state.config.max_body} bytes."
+                    413, f"Request body is larger than {self.runtime.config.max_body} bytes."
                 )
             reply = await self.dispatch(scope, path, headers, body)
         except ApiError as exc:
@@ -238,7 +238,7 @@ class AdminApp:
         return json_reply(
             200,
             {
-                "passphraseSource": self.state.passphrase_source,
+                "passphraseSource": self.runtime.passphrase_source,
                 "workspaces": [{"id": w.id, "name": w.name} for w in workspaces],
                 "apiKeys": [
                     {"name": k.name, "workspace": k.workspace, "permissions": sorted(k.permissions)}
@@ -262,7 +262,7 @@ class AdminApp:
     async def load_state(self, call: AdminCall) -> Reply:
         try:
             loaded = parse_fixtures(
-                call.document or {}, source="PUT /__admin/state", catalog=self.state.catalog
+                call.document or {}, source="PUT /__admin/state", catalog=self.runtime.catalog
             )
         except FixtureError as exc:
             raise ApiError(400, str(exc)) from None
@@ -317,7 +317,7 @@ class AdminApp:
     async def stream_requests(self, call: AdminCall) -> Response:
         # The caller's namespace: this process's journal, or every process's on Redis.
         journal = await self.backend.live_journal()
-        return request_stream(journal, call.headers.get(b"last-event-id"), self.state)
+        return request_stream(journal, call.headers.get(b"last-event-id"), self.runtime)
 
     async def dashboard(self, _: object) -> Response:
         return HTMLResponse(dashboard_page(), headers=DASHBOARD_HEADERS)

@@ -1,7 +1,7 @@
 """CORS: Starlette's `CORSMiddleware`, inside the `Host` check and outside everything else (so
 preflights never meet auth).
 
-Allowed origins are `mockserver.origins.OriginPolicy`: any `http(s)://localhost`, `127.0.0.1`
+Allowed origins are `mockserver.edge.origins.OriginPolicy`: any `http(s)://localhost`, `127.0.0.1`
 or `[::1]` origin, plus what `--cors-origin` adds (exact origins, `*` patterns, or `*` for any).
 Starlette decides which headers an allowed origin gets; around it:
 
@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.accesslog import AccessLog
-from mockserver.origins import OriginPolicy, suggested_origin
+from mockserver.edge.origins import OriginPolicy, suggested_origin
 from mockserver.requests import route_path
 from mockserver.responses import error_reply, send_reply, shown
 

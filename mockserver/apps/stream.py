@@ -12,7 +12,7 @@ Bounded per client: nothing is queued per client — every POLL seconds the stre
 the journal recorded since it last looked, at most BATCH entries (the newest; a `skipped`
 event counts what a slow client missed). A comment line every HEARTBEAT seconds notices a
 client that went away; while Redis cannot be read, the stream waits (and beats). The stream
-ends when the server shuts down (`AppState.stopping`).
+ends when the server shuts down (`Runtime.stopping`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from starlette.responses import StreamingResponse
 
 from mockserver.journal import LiveJournal, Tail
 from mockserver.responses import ApiError
-from mockserver.state import AppState
+from mockserver.runtime import Runtime
 
 __all__ = ["BACKLOG", "BATCH", "request_stream"]
 
@@ -42,7 +42,7 @@ def _event(kind: str, data: object, ident: int | None = None) -> bytes:
 
 
 async def _events(
-    journal: LiveJournal, last_event_id: bytes | None, root: AppState
+    journal: LiveJournal, last_event_id: bytes | None, runtime: Runtime
 ) -> AsyncIterator[bytes]:
     yield b"retry: 1000\n\n"
     first = await _tail(journal, 0, 0)
@@ -55,7 +55,7 @@ async def _events(
         seen = max(0, recorded - BACKLOG)
     cleared = first.cleared if first is not None else 0
     last_beat = time.monotonic()
-    while not root.stopping:
+    while not runtime.stopping:
         tail = await _tail(journal, seen, BATCH)
         if tail is not None:
             if tail.cleared != cleared:
@@ -90,13 +90,13 @@ async def _tail(journal: LiveJournal, seen: int, limit: int) -> Tail | None:
 
 
 def request_stream(
-    journal: LiveJournal, last_event_id: bytes | None, root: AppState
+    journal: LiveJournal, last_event_id: bytes | None, runtime: Runtime
 ) -> StreamingResponse:
-    """The stream of `journal` (a namespace's; it ends when `root`, the app's state, is
+    """The stream of `journal` (a namespace's; it ends when the process's `runtime` is
     stopping): from after `last_event_id` when it is a number the journal still reaches, else
     the last BACKLOG entries."""
     return StreamingResponse(
-        _events(journal, last_event_id, root),
+        _events(journal, last_event_id, runtime),
         media_type="text/event-stream",
         headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
     )
