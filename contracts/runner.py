@@ -439,9 +439,10 @@ def _run_all(
 ) -> None:
     """Run the checks, appending each outcome as it is known (an interrupt keeps them).
 
-    With `--concurrency` above 1, `verify` runs the schemathesis phase in a thread beside the
-    active checks (they touch only what each creates): a run takes about as long as the longer
-    of the two instead of both, which is what counts against a remote target."""
+    With `--concurrency` above 1 and no `--rate-limit`, `verify` runs the schemathesis phase in
+    a thread beside the active checks (they touch only what each creates): a run takes about as
+    long as the longer of the two instead of both, which is what counts against a remote
+    target."""
     if mode == "fuzz":  # the long-running form: the model, schemathesis and the passive checks
         selected = [c for c in selected if c.kind != "active" or c.name in FUZZ_ACTIVE]
     schema = [c for c in selected if c.kind == "schema"]
@@ -455,7 +456,9 @@ def _run_all(
         except BaseException as exc:  # re-raised in the run's own thread
             raised.append(exc)
 
-    if schema and mode == "verify" and ctx.config.concurrency > 1:
+    # (with --rate-limit, one after the other: schemathesis keeps its own limiter, and two
+    # limiters side by side would allow twice the rate)
+    if schema and mode == "verify" and ctx.config.concurrency > 1 and not ctx.config.rate_limit:
         beside = threading.Thread(target=schema_phase, name="credkit-schemathesis", daemon=True)
         beside.start()
     try:
