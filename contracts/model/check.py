@@ -222,8 +222,12 @@ def run_model(
                         pool.submit(run.lane, share, steps, _seed(seed, i * 7919))
                         for i, share in enumerate(shares)
                     ]
-                    for future in futures:
-                        future.result()
+                    try:
+                        for future in futures:
+                            future.result()
+                    except BaseException:  # a lane's error, Ctrl-C: the others stop too
+                        session.enough = True
+                        raise
     finally:
         engine.MAX_SHRINKING_SECONDS = previous
     findings = run.findings
