@@ -30,8 +30,10 @@ def _short_shrinking(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _run(app: object, make_config: Callable[..., VerifyConfig]) -> RunResult:
     with serving(app) as url:
+        # one lane: the same seed explores the same sequences on every run, so which of the
+        # profile's rarer departures show beside a regression does not vary from run to run
         config = make_config(url, include_checks=CHECKS, max_examples=MAX_EXAMPLES, seed=SEED,
-                             secret_key=PASSPHRASE)  # fmt: skip
+                             secret_key=PASSPHRASE, concurrency=1)  # fmt: skip
         return run(config, baseline=load_baseline(BASELINE))
 
 
