@@ -82,9 +82,9 @@ def test_max_failures_stops_every_lane(
 
 def test_duration_bounds_the_exploration(make_config: Callable[..., VerifyConfig]) -> None:
     with serving(mock()) as url:
-        result = run(make_config(url, include_checks=MODEL, max_examples=50, duration=3.0))
+        result = run(make_config(url, include_checks=MODEL, max_examples=50, duration=15.0))
     assert result.exit_code == 0, [f.observed for f in result.failures()]
-    # 600 sequences would take minutes: the time bound stopped the lanes early
+    # 600 sequences take minutes: the time bound (60 % of 15 s) stopped the lanes early
     assert 0 < result.exploration["sequences"] < 600
 
 
