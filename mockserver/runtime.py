@@ -45,7 +45,7 @@ class Runtime:
     def seeds(self, fixtures: FixtureSet | None = None) -> list[CredentialSeed]:
         """The credentials a namespace starts with: `fixtures`' (default: the fixtures file's),
         plus the `--seed N` generated ones."""
-        return seed_credentials(fixtures or self.fixtures, self.config.seed)
+        return seed_credentials(self.fixtures if fixtures is None else fixtures, self.config.seed)
 
 
 def seed_credentials(fixtures: FixtureSet, generated: int) -> list[CredentialSeed]:

@@ -43,7 +43,7 @@ class ApiApp:
         method: str = scope["method"]
         path = route_path(scope)
         call: Call | None = None
-        ticket: Any = None  # from `begin`; None: not reached
+        ticket: Any = None  # from the store's `exchange`; None: not reached
         try:
             body = await read_body(scope, receive, config.max_body)
         except ConnectionAbortedError:

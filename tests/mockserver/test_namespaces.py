@@ -50,6 +50,28 @@ def test_reset_in_a_namespace_resets_only_that_one(client: Any) -> None:
     assert client.get(CRED, headers=FULL).status_code == 404
 
 
+def test_the_profile_is_given_the_namespace_s_own_keys(client: Any) -> None:
+    """Keys loaded into a namespace authenticate there only: the store hands the profile the
+    request's namespace (its credentials and keys) with every call."""
+    loaded = {
+        "apiKeys": [
+            {
+                "key": "ns-only-key",
+                "workspace": "workspace-123",
+                "permissions": ["credentials:view"],
+            }
+        ],
+        "credentials": [],
+    }
+    assert client.put("/ns/keys/__admin/state", json=loaded).status_code == 200
+    own = {"Authorization": "Bearer ns-only-key"}
+    listing = "/api/v1/credentials"
+    assert client.get("/ns/keys" + listing, headers=own).json() == []
+    assert client.get(listing, headers=own).status_code == 401
+    assert client.get("/ns/keys" + listing, headers=FULL).status_code == 401
+    assert len(client.get(listing, headers=FULL).json()) > 0
+
+
 def test_namespaces_are_listed_with_sizes(client: Any) -> None:
     client.get("/ns/zeta/api/v1/ping")
     made = {"name": "n", "credentialName": "openAIApi", "plainDataObj": {}}

@@ -114,7 +114,7 @@ class MemoryBackend:
         return reply
 
     async def record(self, entry: JournalEntry, ticket: Any) -> None:
-        if ticket is None:  # no `begin`: an existing namespace only
+        if ticket is None:  # no `exchange` (a 413): an existing namespace only
             name = current.get()
             ticket = self.default if name == DEFAULT else self.spaces.get(name)
             if ticket is None:
