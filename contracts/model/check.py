@@ -165,6 +165,22 @@ class _Exploration:
             left -= max(0, session.generated - started - 1)
 
 
+def _warm_up() -> None:
+    """Draw once in this thread before the lanes start. The first draw in a process scans the
+    source of every local module for constants (and builds the character map): left to the
+    lanes, each of them would scan everything at once, one parse at a time (`serial_ast`),
+    and a short `fuzz` spent its whole model phase on it."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=1, database=None, deadline=None)
+    @given(st.text())
+    def draw(text: str) -> None:
+        pass
+
+    draw()
+
+
 def _seed(seed: int | None, round_: int) -> int | None:
     return None if seed is None else seed + round_
 
@@ -214,6 +230,7 @@ def run_model(
             if lanes == 1:
                 run.lane(examples, steps, seed)
             else:
+                _warm_up()
                 with (
                     serial_ast(),
                     ThreadPoolExecutor(lanes, thread_name_prefix="credkit-lane") as pool,
