@@ -3,6 +3,8 @@ then listing again, so what is still there is reported as left behind."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from contracts.client import CREDENTIALS
 from contracts.context import CheckContext
 from contracts.safety import run_name
@@ -36,19 +38,29 @@ def cleanup(ctx: CheckContext) -> list[str]:
     for credential_id in _named_by_this_run(ctx):
         if credential_id not in ctx.tracker.alive():
             ctx.tracker.add(credential_id)
-    leftovers = []
-    for credential_id in ctx.tracker.alive():
+
+    def delete(credential_id: str) -> str | None:
+        """DELETE one; its id when it is left behind."""
         made = ctx.tracker.made(credential_id)
         role = made.role if made is not None and ctx.config.key_for(made.role) else "full"
         try:  # with the key that made it: another workspace's (the model's probes) is its own
             exchange = ctx.api.request("DELETE", f"{CREDENTIALS}/{credential_id}", role=role)
         except Exception:
-            leftovers.append(credential_id)
-            continue
+            return credential_id
         if exchange.status == 404:
             ctx.tracker.deleted(credential_id)
         elif exchange.status != 200:
-            leftovers.append(credential_id)
+            return credential_id
+        return None
+
+    # --concurrency DELETEs at once (the rate limit still bounds them all); a second Ctrl-C
+    # cancels those not sent yet
+    pool = ThreadPoolExecutor(max_workers=ctx.config.concurrency)
+    try:
+        left = list(pool.map(delete, ctx.tracker.alive()))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    leftovers = [credential_id for credential_id in left if credential_id is not None]
     # a DELETE that answers 200 and deletes nothing: whatever is still listed is left behind,
     # and a contract violation (exit 1 with a finding, not "could not complete")
     still = [i for i in _named_by_this_run(ctx) if i not in leftovers]

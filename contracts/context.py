@@ -73,6 +73,7 @@ class CheckContext:
     schema_findings: int = 0  # distinct schemathesis findings so far (for progress)
     started: float = field(default_factory=time.monotonic)  # when the run began
     stopping: threading.Event = field(default_factory=threading.Event)  # interrupted: wind down
+    schema_beside: bool = False  # schemathesis runs beside the active checks (--concurrency)
     # the check's latest PUT and GET by id (reset for each check): a finding about what a read
     # shows after an update reproduces both (`update_then_read`)
     last_update: Exchange | None = None

@@ -32,7 +32,8 @@ from credkit_core.catalog import default_catalog
 
 __all__ = ["Outcome", "RunResult", "apply_baseline", "run"]
 
-# Active checks that `credkit fuzz` runs too (for half of --duration): the generated ones.
+# Active checks that `credkit fuzz` runs too (beside schemathesis, or for half of --duration
+# before it): the generated ones.
 FUZZ_ACTIVE = frozenset({"model-conformance"})
 
 # progress(event, detail): ("check", name) | ("schema", operation label) | ("cleanup", count)
@@ -439,10 +440,10 @@ def _run_all(
 ) -> None:
     """Run the checks, appending each outcome as it is known (an interrupt keeps them).
 
-    With `--concurrency` above 1 and no `--rate-limit`, `verify` runs the schemathesis phase in
-    a thread beside the active checks (they touch only what each creates): a run takes about as
+    With `--concurrency` above 1 and no `--rate-limit`, the schemathesis phase runs in a thread
+    beside the active checks (they touch only what each creates): a `verify` run takes about as
     long as the longer of the two instead of both, which is what counts against a remote
-    target."""
+    target, and `fuzz` gives both the whole --duration instead of half each."""
     if mode == "fuzz":  # the long-running form: the model, schemathesis and the passive checks
         selected = [c for c in selected if c.kind != "active" or c.name in FUZZ_ACTIVE]
     schema = [c for c in selected if c.kind == "schema"]
@@ -458,7 +459,8 @@ def _run_all(
 
     # (with --rate-limit, one after the other: schemathesis keeps its own limiter, and two
     # limiters side by side would allow twice the rate)
-    if schema and mode == "verify" and ctx.config.concurrency > 1 and not ctx.config.rate_limit:
+    if schema and ctx.config.concurrency > 1 and not ctx.config.rate_limit:
+        ctx.schema_beside = True
         beside = threading.Thread(target=schema_phase, name="credkit-schemathesis", daemon=True)
         beside.start()
     try:

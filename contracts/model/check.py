@@ -1,7 +1,8 @@
 """`model-conformance`: the generated, stateful, differential check, as a named check.
 
 Runs the state machine of `contracts.model.machine` for `--max-examples` x 12 sequences
-(`credkit verify`), or for half of `--duration` in rounds of fresh sequences (`credkit fuzz`);
+(`credkit verify`), or for `--duration` (half of it when schemathesis runs after it) in rounds
+of fresh sequences (`credkit fuzz`);
 every distinct divergence is shrunk by hypothesis to the shortest sequence that shows it and
 reported once, as numbered curl steps, with a fingerprint; the exploration goes on past it.
 """
@@ -288,7 +289,8 @@ def model_conformance(ctx: CheckContext) -> None:
             session=session,
         )
         return
-    deadline = time.monotonic() + (config.duration or 600) / 2
+    share = 1.0 if ctx.schema_beside else 0.5  # schemathesis runs beside, or after, the model
+    deadline = time.monotonic() + (config.duration or 600) * share
     round_ = 0
     types, others = pick_types(ctx)
     session = Session(ctx, types, others, Judge(ctx.config.secret_key, ctx.secrets))

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -335,20 +336,34 @@ def test_fuzz_schemathesis_rounds_stop_at_the_deadline(monkeypatch: pytest.Monke
 
     monkeypatch.setattr("contracts.runner.time.monotonic", lambda: clock[0])
     monkeypatch.setattr(schema_module, "run_schemathesis", fake_round)
-    config = types.SimpleNamespace(duration=30.0, has=lambda name: True)
-    ctx = types.SimpleNamespace(
-        config=config,
-        api=types.SimpleNamespace(observers=[lambda exchange: None]),
-        check_name="",
-        redactor=str,
-        gone=False,
-    )
-    spent_before = runner_module.Outcome(get_check("model-conformance"), "passed", seconds=9.0)
-    outcomes = [spent_before]
-    schema = Check("not_a_server_error", "schema", "no 5xx", kind="schema")
-    runner_module._run_all(ctx, [schema], "fuzz", lambda *a: None, outcomes)  # type: ignore[arg-type]
 
-    # 30 s less the 9 s the model spent: 21 s for schemathesis, in rounds of 7 s
+    def fuzz(concurrency: int) -> list[Any]:
+        config = types.SimpleNamespace(
+            duration=30.0, has=lambda name: True, concurrency=concurrency, rate_limit=None
+        )
+        ctx = types.SimpleNamespace(
+            config=config,
+            api=types.SimpleNamespace(observers=[lambda exchange: None]),
+            check_name="",
+            redactor=str,
+            gone=False,
+            stopping=threading.Event(),
+            schema_beside=False,
+        )
+        spent = runner_module.Outcome(get_check("model-conformance"), "passed", seconds=9.0)
+        outcomes = [spent]
+        schema = Check("not_a_server_error", "schema", "no 5xx", kind="schema")
+        runner_module._run_all(ctx, [schema], "fuzz", lambda *a: None, outcomes)  # type: ignore[arg-type]
+        return outcomes
+
+    # one lane: 30 s less the 9 s the model spent first, for schemathesis, in rounds of 7 s
+    outcomes = fuzz(concurrency=1)
     assert rounds == [21.0, 14.0, 7.0]
     assert clock[0] - 1000.0 == 21.0
+    assert [o.status for o in outcomes[1:]] == ["passed"]
+    # lanes: schemathesis runs beside the model, for the whole 30 s
+    rounds.clear()
+    clock[0] = 1000.0
+    outcomes = fuzz(concurrency=8)
+    assert rounds == [30.0, 23.0, 16.0, 9.0, 2.0]
     assert [o.status for o in outcomes[1:]] == ["passed"]
