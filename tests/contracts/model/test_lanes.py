@@ -15,7 +15,7 @@ from contracts.runner import run
 from credkit_core.errors import ConfigError
 from mockserver.pytest_plugin import serving
 from tests.contracts.broken.apps import mock
-from tests.contracts.broken.model import put_revives_deleted
+from tests.contracts.broken.model import _rename
 
 MODEL = ("model-conformance",)
 
@@ -67,17 +67,19 @@ def test_max_failures_stops_every_lane(
     monkeypatch.setattr("contracts.model.check.SHRINK_SECONDS", 2)
 
     def explore(**options: Any) -> Any:
-        with serving(put_revives_deleted()) as url:
-            return run(make_config(url, include_checks=MODEL, max_examples=2, concurrency=4,
+        # every create stores another name: every sequence diverges at its first step
+        with serving(_rename(lambda name: name + "-x")) as url:
+            return run(make_config(url, include_checks=MODEL, max_examples=10, concurrency=4,
                                    **options))  # fmt: skip
 
     first = explore(max_failures=1)
     assert first.exit_code == 1
     (outcome,) = first.outcomes
     assert len(outcome.findings) == 1
-    # the other lanes stopped at their next sequence instead of spending the whole budget
     whole = explore()
-    assert first.exploration["requests"] < whole.exploration["requests"]
+    assert whole.exploration["sequences"] >= 10 * 12  # the whole budget, past the known one
+    # with --max-failures 1 the other lanes stopped at their next sequence
+    assert first.exploration["sequences"] < 10 * 12 // 2
 
 
 def test_duration_bounds_the_exploration(make_config: Callable[..., VerifyConfig]) -> None:
