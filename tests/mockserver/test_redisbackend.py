@@ -212,6 +212,9 @@ def test_the_live_stream_shows_every_process_s_requests(make_app: Any, prefix: s
         with http_one.stream("GET", prefix + "/__admin/requests/stream") as stream:
             http_two.get("/api/v1/credentials/elsewhere" if prefix else "/ns/other" + CRED)
             assert http_two.put(prefix + CRED, json=secret, headers=FULL).status_code == 200
+            # A journal entry goes to Redis in its process's next batch, after the answer; a
+            # journal read sends it first, so the PUT is journaled before the next GET.
+            assert http_two.get(prefix + "/__admin/requests").status_code == 200
             assert http_one.get(prefix + CRED).status_code == 401
             events = list(read_events(stream.iter_lines(), 3))
         journal = http_two.get(prefix + "/__admin/requests").json()

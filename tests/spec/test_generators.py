@@ -40,6 +40,8 @@ pytestmark = [
     pytest.mark.e2e,
     # One xdist worker runs them all: the npm tools, the generator's venv and the server below
     # are module-scoped, and each worker would make its own (an npm install, a pip install).
+    # Cost only: each worker's copies are its own. (With pytest 9.2 and pytest-xdist 3.8 the
+    # grouping is silently off, pytest-xdist issue 1386; it works with pytest < 9.2.)
     pytest.mark.xdist_group("spec-generators"),
     pytest.mark.skipif(
         shutil.which("npm") is None or shutil.which("npx") is None,
