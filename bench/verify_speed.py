@@ -99,22 +99,26 @@ def credkit(command: str, url: str, *args: str, seed: int = 7) -> tuple[float, d
         return seconds, json.loads(report.read_text())
 
 
+def _throughput(
+    latency: float, lanes: int, seconds: float, report: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "latency_ms": latency,
+        "concurrency": lanes,
+        "seconds": round(seconds, 1),
+        "requests": report["requests"],
+        "req_per_s": round(report["requests"] / seconds, 1),
+        "exit": report["exitCode"],
+    }
+
+
 def part_verify(latencies: list[float], lanes: list[int]) -> list[dict[str, Any]]:
     rows = []
     for latency in latencies:
         with serving(None, latency) as url:
             for n in lanes:
                 seconds, report = credkit("verify", url, "--concurrency", str(n))
-                rows.append(
-                    {
-                        "latency_ms": latency,
-                        "concurrency": n,
-                        "seconds": round(seconds, 1),
-                        "requests": report["requests"],
-                        "req_per_s": round(report["requests"] / seconds, 1),
-                        "exit": report["exitCode"],
-                    }
-                )
+                rows.append(_throughput(latency, n, seconds, report))
                 print("verify", rows[-1], flush=True)
     return rows
 
@@ -155,15 +159,7 @@ def part_fuzz(latencies: list[float], lanes: list[int]) -> list[dict[str, Any]]:
         with serving(None, latency) as url:
             for n in lanes:
                 seconds, report = credkit("fuzz", url, "--duration", "20s", "--concurrency", str(n))
-                rows.append(
-                    {
-                        "latency_ms": latency,
-                        "concurrency": n,
-                        "seconds": round(seconds, 1),
-                        "requests": report["requests"],
-                        "req_per_s": round(report["requests"] / seconds, 1),
-                    }
-                )
+                rows.append(_throughput(latency, n, seconds, report))
                 print("fuzz", rows[-1], flush=True)
     return rows
 
