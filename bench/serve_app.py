@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,22 +53,14 @@ def main() -> None:
     args = parser.parse_args()
     module, _, name = args.factory.partition(":")
     app = getattr(importlib.import_module(module), name)()
-    config = uvicorn.Config(
-        delayed(app, args.latency / 1000, args.stall_once / 1000),
-        host="127.0.0.1",
-        port=args.port,
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-
-    async def serve() -> None:
-        await server.startup()
-        port = server.servers[0].sockets[0].getsockname()[1]
-        print(f"credkit mock on http://127.0.0.1:{port}", flush=True)
-        await server.main_loop()
-        await server.shutdown()
-
-    asyncio.run(serve())
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))
+    port = sock.getsockname()[1]
+    app = delayed(app, args.latency / 1000, args.stall_once / 1000)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    print(f"credkit mock on http://127.0.0.1:{port}", flush=True)
+    server.run(sockets=[sock])
 
 
 if __name__ == "__main__":
