@@ -101,18 +101,24 @@ def test_ast_parse_is_serialised_while_threads_run() -> None:
     from contracts.threads import serial_ast
 
     original = ast.parse
-    with serial_ast():
-        assert ast.parse is not original
-        trees: list[Any] = []
+    trees: list[Any] = []
 
-        def parse() -> None:
-            for _ in range(50):
-                trees.append(ast.parse("f(" * 40 + ")" * 40))
+    def parse() -> None:
+        for _ in range(50):
+            trees.append(ast.parse("f(" * 40 + ")" * 40))
 
-        threads = [threading.Thread(target=parse) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    # two users (the lanes, schemathesis' thread) that leave in the order they entered: the
+    # second is still serialised after the first has left
+    first, second = serial_ast(), serial_ast()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert ast.parse is not original
+    threads = [threading.Thread(target=parse) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    second.__exit__(None, None, None)
     assert ast.parse is original
     assert len(trees) == 200
