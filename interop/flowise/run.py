@@ -45,15 +45,21 @@ def verify(
     """Run `credkit verify` against `url`; write its output and JSON report (scrubbed) by `out`."""
     report = out.with_suffix(".json")
     command = [*_credkit(), "verify", "--base-url", url, "--report", str(report)]
-    command += ["--api-key", keys["full"], "--readonly-api-key", keys["view"]]
-    command += ["--secret-key", server.PASSPHRASE]
     if allow is not None:
         command += ["--allow", str(allow)]
     command += extra
+    # the keys and passphrase in the environment, not on a command line anyone can list
+    env = {
+        **os.environ,
+        "CREDKIT_API_KEY": keys["full"],
+        "CREDKIT_READONLY_API_KEY": keys["view"],
+        "CREDKIT_VERIFY_SECRET_KEY": server.PASSPHRASE,
+    }
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
-    shown = f"credkit verify --base-url {url} --report {report.name} --api-key $API_KEY "
-    shown += "--readonly-api-key $API_KEY_VIEWONLY --secret-key $SECRET_KEY"
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=env, check=False)
+    shown = "CREDKIT_API_KEY=$API_KEY CREDKIT_READONLY_API_KEY=$API_KEY_VIEWONLY "
+    shown += "CREDKIT_VERIFY_SECRET_KEY=$SECRET_KEY "
+    shown += f"credkit verify --base-url {url} --report {report.name}"
     shown += f" --allow {allow.relative_to(REPO)}" if allow else ""
     text = f"$ {shown} {' '.join(extra)}\n"
     text += f"# exit code {done.returncode} after {time.monotonic() - started:.0f}s\n\n"
