@@ -35,6 +35,9 @@ STEPS = 15
 SHRINK_SECONDS = 30
 SHRINK_BUDGET = 4  # shrinking in all: at most this many times SHRINK_SECONDS
 MAX_DISTINCT = 400  # distinct divergences reported by one run at most
+# a round's outcome when hypothesis found the sequence's draws inconsistent between replays
+# (they follow the server's answers, which changed) and no divergence was being shrunk
+AGAIN = object()
 VERIFY_SHARE = 0.6  # of a `verify --duration`, what the exploration may take (from the start)
 
 
@@ -105,9 +108,12 @@ def _round(session: Session, examples: int, steps: int, seed: int | None, shrink
         test()
     except Exception as exc:
         found = _divergence(exc)
+        stopping = session.enough or session.stopped or session.out_of_time()
         if found is None and type(exc).__name__.startswith("Flaky"):
             found = session.shortest  # a race: the same steps do not always diverge
-        if found is None and (session.enough or session.stopped or session.out_of_time()):
+            if found is None and not stopping:  # a replay was answered otherwise (a 500
+                return AGAIN  # under load), so the model drew otherwise: a fresh round
+        if found is None and stopping:
             return Stopped()  # stopped mid-shrink: replays no longer draw what they drew
         if found is None:
             raise
@@ -157,6 +163,9 @@ class _Exploration:
                 reported = isinstance(found, Divergence) and fp is not None
                 session.end_round(reported)
             round_ += 1
+            if found is AGAIN:
+                left -= max(1, session.lane_sequences - started)
+                continue
             if not reported:
                 return
             assert fp is not None
