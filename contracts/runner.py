@@ -479,6 +479,7 @@ def _run_all(
                 except ServerGone as exc:
                     outcomes.append(exc.args[0])
                     ctx.gone = True
+                    ctx.stopping.set()  # schemathesis, if beside, stops at its next scenario
     except BaseException:
         ctx.stopping.set()  # (an interrupt: schemathesis stops at its next scenario)
         raise
@@ -489,7 +490,10 @@ def _run_all(
         raise raised[0]
     if beside is None and schema:
         _run_schema(ctx, schema, mode, notify, outcomes, schema_outcomes)
-    outcomes += schema_outcomes
+    elif beside is not None and beside.is_alive():  # did not stop within 30 s: not waited for
+        reason = GONE if ctx.gone else "schemathesis did not stop in time"
+        schema_outcomes = [Outcome(item, "skipped", reason=reason) for item in schema]
+    outcomes += list(schema_outcomes)
 
 
 def _run_schema(
@@ -533,6 +537,9 @@ def _run_schema(
         raise
     except Exception as exc:
         error = ctx.redactor(f"{type(exc).__name__}: {exc}")
+    if ctx.gone and not findings and error is None:  # stopped beside a check that saw it go
+        outcomes += [Outcome(item, "skipped", reason=GONE) for item in schema]
+        return
     for item in schema:
         mine = _dedupe([f for f in findings if f.check == item.name])
         status = "error" if error and not mine else ("failed" if mine else "passed")
