@@ -24,7 +24,7 @@ from mockserver.apps.documents import answer_get
 from mockserver.responses import Reply, error_reply, send_reply, shown
 from mockserver.runtime import Runtime
 
-__all__ = ["ASSETS", "DocsPage", "OutsideBasePath", "assets_dir"]
+__all__ = ["ASSETS", "DocsPage", "OutsideBasePath", "assets_dir", "swagger_initializer"]
 
 # The Swagger UI files the page uses, and their content types.
 ASSETS = {
@@ -34,23 +34,32 @@ ASSETS = {
     "favicon-16x16.png": b"image/png",
 }
 
-INITIALIZER = b"""\
-// credkit: start Swagger UI on the spec this page was served with (no network beyond the mock).
-(function () {
+
+def swagger_initializer(*, try_it_out: bool) -> str:
+    """The script that starts Swagger UI on the spec its tag names (`data-spec-url`): no
+    validator badge (it would call validator.swagger.io), nothing fetched beyond the page's own
+    server. `try_it_out=False` for a page with no mock behind it (the docs site)."""
+    option = "displayRequestDuration: true" if try_it_out else "supportedSubmitMethods: []"
+    return f"""\
+// credkit: start Swagger UI on the spec this page was served with (no network beyond it).
+(function () {{
   var specUrl = document.currentScript.getAttribute("data-spec-url");
-  window.addEventListener("load", function () {
-    window.ui = SwaggerUIBundle({
+  window.addEventListener("load", function () {{
+    window.ui = SwaggerUIBundle({{
       url: specUrl,
       dom_id: "#swagger-ui",
       deepLinking: true,
       validatorUrl: null,
-      displayRequestDuration: true,
+      {option},
       presets: [SwaggerUIBundle.presets.apis],
       layout: "BaseLayout",
-    });
-  });
-})();
+    }});
+  }});
+}})();
 """
+
+
+INITIALIZER = swagger_initializer(try_it_out=True).encode()
 
 PAGE = """\
 <!doctype html>

@@ -56,25 +56,6 @@ SWAGGER_PAGE = """\
 </html>
 """
 
-# Swagger UI on a spec of this site: no validator badge (it would call validator.swagger.io),
-# no "Try it out" (a static site has no mock behind it).
-INITIALIZER = """\
-(function () {
-  var specUrl = document.currentScript.getAttribute("data-spec-url");
-  window.addEventListener("load", function () {
-    window.ui = SwaggerUIBundle({
-      url: specUrl,
-      dom_id: "#swagger-ui",
-      deepLinking: true,
-      validatorUrl: null,
-      supportedSubmitMethods: [],
-      presets: [SwaggerUIBundle.presets.apis],
-      layout: "BaseLayout",
-    });
-  });
-})();
-"""
-
 
 def load_spec(name: str) -> dict[str, Any]:
     if name not in SPECS:
@@ -197,12 +178,13 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    from mockserver.docs import ASSETS, assets_dir
+    from mockserver.docs import ASSETS, assets_dir, swagger_initializer
 
     for asset in ASSETS:
         content = (assets_dir() / asset).read_bytes()
         files.append(File.generated(config, f"api/{asset}", content=content))
-    files.append(File.generated(config, "api/credkit-site.js", content=INITIALIZER))
+    script = swagger_initializer(try_it_out=False)  # no "Try it out": no mock behind the site
+    files.append(File.generated(config, "api/credkit-site.js", content=script))
     for name in SPECS:
         spec = load_spec(name)
         files.append(
