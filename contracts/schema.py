@@ -28,12 +28,7 @@ from contracts.schema_retry import retrying_429
 from contracts.threads import serial_ast
 from credkit_core.resources import CREDENTIALS_SPEC, load_spec
 
-__all__ = [
-    "EXPECTED_REJECTIONS",
-    "TargetPool",
-    "run_schemathesis",
-    "schemathesis_config",
-]
+__all__ = ["EXPECTED_REJECTIONS", "TargetPool", "run_schemathesis", "schemathesis_config"]
 
 # negative_data_rejection: schemathesis counts only 400/401/403/404/405/406/409/422 as a rejection
 # by default; the contract answers a missing body with 412, a non-JSON body with 415 and an
@@ -97,16 +92,13 @@ class TargetPool:
         self.creates = 0
         self.ctype = pick_type(ctx.catalog, "password")
         self.secret_input = input_of(self.ctype, "password")
-        self.lock = threading.Lock()  # schemathesis' workers share the pool
 
     def _create(self) -> str | None:
-        with self.lock:
-            if self.creates >= self.max_creates:
-                return None
-            self.creates += 1
-            number = self.creates
+        if self.creates >= self.max_creates:
+            return None
+        self.creates += 1
         body = {
-            "name": run_name(self.ctx.run_id, f"target-{number}"),
+            "name": run_name(self.ctx.run_id, f"target-{self.creates}"),
             "credentialName": self.ctype.name,
             # a secret in every target: whatever schemathesis reads back is scanned for it
             "plainDataObj": {"k": "v", self.secret_input: self.ctx.new_secret()},
@@ -117,8 +109,7 @@ class TargetPool:
             and isinstance(exchange.body, dict)
             and isinstance(exchange.body.get("id"), str)
         ):
-            with self.lock:
-                self.targets.append(exchange.body["id"])
+            self.targets.append(exchange.body["id"])
             return str(exchange.body["id"])
         return None
 
@@ -127,10 +118,8 @@ class TargetPool:
         tracker = self.ctx.tracker
         if tracker.chance(0.25):
             return absent_id()
-        with self.lock:
-            targets = list(self.targets)
-        live = set(tracker.alive())
-        alive = [t for t in targets if t in live]
+        live = set(tracker.alive())  # (once, not once per target)
+        alive = [t for t in self.targets if t in live]
         if not alive:
             created = self._create()
             return created or absent_id()
