@@ -108,7 +108,7 @@ def _round(session: Session, examples: int, steps: int, seed: int | None, shrink
         test()
     except Exception as exc:
         found = _divergence(exc)
-        stopping = session.enough or session.stopped or session.out_of_time()
+        stopping = session.halted()
         if found is None and type(exc).__name__.startswith("Flaky"):
             found = session.shortest  # a race: the same steps do not always diverge
             if found is None and not stopping:  # a replay was answered otherwise (a 500
@@ -133,9 +133,6 @@ class _Exploration:
     findings: list[Finding] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def done(self) -> bool:
-        return len(self.findings) >= self.most or self.session.stopped or self.session.out_of_time()
-
     def shrinks(self) -> bool:
         """Whether the next round may shrink what it finds (the shrink budget is shared)."""
         return self.shrink_left > 0
@@ -152,7 +149,7 @@ class _Exploration:
         round that finds a new divergence reports it and the next goes on with what is left."""
         session = self.session
         left, round_ = examples, 0
-        while left > 0 and not self.done():
+        while left > 0 and not session.halted():
             started = session.lane_sequences
             session.start_round()
             found: Any = None

@@ -78,10 +78,14 @@ class Session:
         if mine is not None and self.claimed.get(mine) == threading.get_ident():
             del self.claimed[mine]
 
+    def halted(self) -> bool:
+        """No sequence is to start: enough divergences were found, the time is up, or the
+        server stopped answering."""
+        return self.enough or self.stopped or self.out_of_time()
+
     def started(self) -> None:
-        """A sequence starts (in this lane); none does once the time is up or enough
-        divergences were found."""
-        if self.enough or self.out_of_time():
+        """A sequence starts (in this lane), unless the exploration is `halted`."""
+        if self.halted():
             raise Stopped()
         with self.lock:
             self.sequences += 1
